@@ -1,0 +1,13 @@
+import type { Migration } from "kysely/migration";
+import * as m0001 from "./0001_accounts.ts";
+import * as m0002 from "./0002_local_users.ts";
+import * as m0003 from "./0003_actor_keys.ts";
+import * as m0004 from "./0004_follows.ts";
+
+/** Every migration, listed statically, in order. Names never change once released. */
+export const migrations: Record<string, Migration> = {
+  "0001_accounts": m0001,
+  "0002_local_users": m0002,
+  "0003_actor_keys": m0003,
+  "0004_follows": m0004,
+};

@@ -1,0 +1,125 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+
+/** Thrown when the environment does not describe a valid configuration. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ["1", "0", "true", "false", "yes", "no", "on", "off", ""].includes(v), {
+    message: "must be true or false",
+  })
+  .transform((v) => ["1", "true", "yes", "on"].includes(v));
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const schema = z.object({
+  PUBLIC_URL: z
+    .string()
+    .trim()
+    .default("http://localhost:3000")
+    .transform((v, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(v);
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be an absolute URL such as https://pictor.example" });
+        return z.NEVER;
+      }
+      if (url.protocol !== "http:" && url.protocol !== "https:") {
+        ctx.addIssue({ code: "custom", message: "must start with http:// or https://" });
+        return z.NEVER;
+      }
+      if (url.pathname !== "/" || url.search || url.hash || url.username || url.password) {
+        ctx.addIssue({ code: "custom", message: "must be an origin only (no path, query, or credentials)" });
+        return z.NEVER;
+      }
+      return new URL(url.origin);
+    }),
+  HOST: z.string().trim().min(1).default("0.0.0.0"),
+  PORT: int(0, 65535).default(3000),
+  DATA_DIR: z.string().trim().min(1).default("./data"),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .refine((v) => !v || /^(postgres(ql)?:\/\/|sqlite:|file:)/.test(v) || !v.includes("://"), {
+      message: "must be postgres://…, sqlite:PATH, or a file path",
+    }),
+  ALLOW_PRIVATE_ADDRESS: bool.default(false),
+  WORKERS_IN_WEB: bool.default(true),
+  TLS_CERT: z.string().trim().optional(),
+  TLS_KEY: z.string().trim().optional(),
+  INBOX_MAX_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
+  LOG_LEVEL: z.enum(["debug", "info", "warning", "error", "fatal"]).default("info"),
+  TRUST_PROXY: bool.default(false),
+  INSTANCE_NAME: z.string().trim().min(1).max(100).default("Pictor"),
+});
+
+export interface Config {
+  publicUrl: URL;
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string;
+  allowPrivateAddress: boolean;
+  /** Whether the web process also consumes the message queue. */
+  workersInWeb: boolean;
+  tls?: { cert: string; key: string };
+  inboxMaxBytes: number;
+  logLevel: "debug" | "info" | "warning" | "error" | "fatal";
+  trustProxy: boolean;
+  instanceName: string;
+}
+
+/**
+ * Builds the configuration from environment variables. Unknown variables are
+ * ignored; a bad value throws a ConfigError naming the variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== "") cleaned[key] = v;
+  }
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  const c = parsed.data;
+  if (Boolean(c.TLS_CERT) !== Boolean(c.TLS_KEY)) {
+    throw new ConfigError("Invalid configuration:\n  TLS_CERT and TLS_KEY must be set together");
+  }
+  const dataDir = resolve(c.DATA_DIR);
+  return {
+    publicUrl: c.PUBLIC_URL,
+    host: c.HOST,
+    port: c.PORT,
+    dataDir,
+    databaseUrl: c.DATABASE_URL ?? `sqlite:${resolve(dataDir, "pictor.sqlite")}`,
+    allowPrivateAddress: c.ALLOW_PRIVATE_ADDRESS,
+    workersInWeb: c.WORKERS_IN_WEB,
+    tls: c.TLS_CERT && c.TLS_KEY ? { cert: c.TLS_CERT, key: c.TLS_KEY } : undefined,
+    inboxMaxBytes: c.INBOX_MAX_BYTES,
+    logLevel: c.LOG_LEVEL,
+    trustProxy: c.TRUST_PROXY,
+    instanceName: c.INSTANCE_NAME,
+  };
+}
+
+/** Loads `.env` from the working directory into process.env, if present. */
+export function loadDotEnv(path = ".env"): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}

@@ -1,0 +1,55 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "./schema.ts";
+
+export type Dialect = "sqlite" | "postgres";
+
+/** An open database: the Kysely instance plus what dialect-specific code needs. */
+export interface Db {
+  kysely: Kysely<Database>;
+  dialect: Dialect;
+  /** The pg pool, for LISTEN/NOTIFY; undefined on SQLite. */
+  pgPool?: pg.Pool;
+  /** The connection string (or sqlite:path) this Db was opened with. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export function dialectOf(url: string): Dialect {
+  return /^postgres(ql)?:\/\//.test(url) ? "postgres" : "sqlite";
+}
+
+function sqlitePath(url: string): string {
+  if (url.startsWith("sqlite:")) return url.slice("sqlite:".length);
+  if (url.startsWith("file:")) return new URL(url).pathname;
+  return url;
+}
+
+// PostgreSQL's bigint (count(*)) arrives as a string by default; our counts fit in a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
+
+/**
+ * Opens a database from a URL: `postgres://…` for PostgreSQL, otherwise an
+ * SQLite file (`sqlite:PATH`, `file:PATH`, a plain path, or `:memory:`).
+ */
+export function openDb(url: string, options: { poolSize?: number } = {}): Db {
+  if (dialectOf(url) === "postgres") {
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    // An idle client that loses its connection must not crash the process.
+    pool.on("error", () => {});
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { kysely, dialect: "postgres", pgPool: pool, url, close: () => kysely.destroy() };
+  }
+  const path = sqlitePath(url);
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SQLite(path);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("synchronous = NORMAL");
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { kysely, dialect: "sqlite", url, close: () => kysely.destroy() };
+}
