@@ -1,0 +1,122 @@
+import { importJwk } from "@fedify/fedify";
+import type { Context } from "@fedify/fedify";
+import type { PictorFederation } from "../fedify.config.ts";
+import { INSTANCE_ACTOR, paths } from "../src/urls.ts";
+import type { FederationDeps } from "./deps.ts";
+import { accountToPerson, accountToRecipient, instanceActor, type LocalActorUris } from "./mappers/actor.ts";
+
+const PAGE_SIZE = 40;
+/** The cursor of a collection's first page; later cursors are the last follow id seen. */
+const FIRST = "first";
+const pageCursor = (cursor: string | null) => (cursor === FIRST ? null : cursor);
+
+export function actorUris(ctx: Context<void>, identifier: string): LocalActorUris {
+  return {
+    id: ctx.getActorUri(identifier),
+    inbox: ctx.getInboxUri(identifier),
+    sharedInbox: ctx.getInboxUri(),
+    outbox: ctx.getOutboxUri(identifier),
+    followers: ctx.getFollowersUri(identifier),
+    following: ctx.getFollowingUri(identifier),
+    featured: ctx.getFeaturedUri(identifier),
+  };
+}
+
+/** Actors, their keys, handles, and their collections. */
+export function registerActors(federation: PictorFederation, deps: FederationDeps): void {
+  const { accounts, follows, urls } = deps;
+
+  federation
+    .setActorDispatcher(paths.actor, async (ctx, identifier) => {
+      const keyPairs = await ctx.getActorKeyPairs(identifier);
+      const keys = {
+        publicKey: keyPairs.find((k) => k.privateKey.algorithm.name === "RSASSA-PKCS1-v1_5")?.cryptographicKey,
+        assertionMethods: keyPairs.map((k) => k.multikey),
+      };
+      if (identifier === INSTANCE_ACTOR) {
+        return instanceActor(urls.host, actorUris(ctx, identifier), keys, urls.origin);
+      }
+      const account = await accounts.getLocalByUsername(identifier);
+      if (!account || account.username !== identifier) return null;
+      return accountToPerson(account, actorUris(ctx, identifier), keys);
+    })
+    .setKeyPairsDispatcher(async (_ctx, identifier) => {
+      let owner: string = INSTANCE_ACTOR;
+      if (identifier !== INSTANCE_ACTOR) {
+        const account = await accounts.getLocalByUsername(identifier);
+        if (!account) return [];
+        owner = account.id;
+      }
+      const stored = await accounts.keyPairs(owner);
+      return Promise.all(
+        stored.map(async (k) => ({
+          publicKey: await importJwk(k.publicJwk, "public"),
+          privateKey: await importJwk(k.privateJwk, "private"),
+        })),
+      );
+    })
+    .mapHandle(async (_ctx, handle) => {
+      const username = handle.toLowerCase();
+      if (username === urls.host.toLowerCase() || username === INSTANCE_ACTOR) return INSTANCE_ACTOR;
+      const account = await accounts.getLocalByUsername(username);
+      return account ? account.username : null;
+    })
+    .mapAlias(async (_ctx, resource) => {
+      // WebFinger for the HTML profile URL (https://host/@alice) finds the actor too.
+      if (resource.origin !== urls.origin.origin) return null;
+      const m = /^\/@([a-z0-9_]+)$/i.exec(resource.pathname);
+      if (!m) return null;
+      const account = await accounts.getLocalByUsername(m[1]);
+      return account ? { identifier: account.username } : null;
+    });
+
+  federation
+    .setFollowersDispatcher(paths.followers, async (_ctx, identifier, cursor) => {
+      const account = await accounts.getLocalByUsername(identifier);
+      if (!account) return null;
+      if (cursor == null) {
+        // Fedify asks for everyone at once when delivering to "followers".
+        const all = [];
+        let next: string | null = null;
+        do {
+          const page = await follows.followers(account.id, { cursor: next, limit: 1000 });
+          all.push(...page.items.map((i) => accountToRecipient(i.account)));
+          next = page.nextCursor;
+        } while (next);
+        return { items: all };
+      }
+      const page = await follows.followers(account.id, { cursor: pageCursor(cursor), limit: PAGE_SIZE });
+      return { items: page.items.map((i) => accountToRecipient(i.account)), nextCursor: page.nextCursor };
+    })
+    .setFirstCursor(() => FIRST)
+    .setCounter(async (_ctx, identifier) => {
+      const account = await accounts.getLocalByUsername(identifier);
+      return account ? follows.countFollowers(account.id) : null;
+    });
+
+  federation
+    .setFollowingDispatcher(paths.following, async (_ctx, identifier, cursor) => {
+      const account = await accounts.getLocalByUsername(identifier);
+      if (!account) return null;
+      const page = await follows.following(account.id, { cursor: pageCursor(cursor), limit: PAGE_SIZE });
+      return { items: page.items.map((i) => new URL(i.account.iri)), nextCursor: page.nextCursor };
+    })
+    .setFirstCursor(() => FIRST)
+    .setCounter(async (_ctx, identifier) => {
+      const account = await accounts.getLocalByUsername(identifier);
+      return account ? follows.countFollowing(account.id) : null;
+    });
+
+  // Posts arrive with the posting issue; until then the outbox and featured collections are empty but valid.
+  federation
+    .setOutboxDispatcher(paths.outbox, async (_ctx, identifier) => {
+      const account = await accounts.getLocalByUsername(identifier);
+      return account ? { items: [] } : null;
+    })
+    .setCounter(async (_ctx, identifier) => ((await accounts.getLocalByUsername(identifier)) ? 0 : null));
+
+  federation.setFeaturedDispatcher(paths.featured, async (_ctx, identifier) => {
+    const account = await accounts.getLocalByUsername(identifier);
+    return account ? { items: [] } : null;
+  });
+}

@@ -1,0 +1,16 @@
+import type { Logger } from "@logtape/logtape";
+import type { Config } from "../src/config.ts";
+import type { AccountService } from "../src/domain/accounts.ts";
+import type { DomainEvents } from "../src/domain/events.ts";
+import type { FollowService } from "../src/domain/follows.ts";
+import type { LocalUrls } from "../src/urls.ts";
+
+/** What the federation module needs from the rest of Pictor; wired by the composition root. */
+export interface FederationDeps {
+  config: Config;
+  urls: LocalUrls;
+  accounts: AccountService;
+  follows: FollowService;
+  events: DomainEvents;
+  logger: Logger;
+}

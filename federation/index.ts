@@ -1,0 +1,32 @@
+import { Accept, Follow, Reject, Undo } from "@fedify/vocab";
+import type { PictorFederation } from "../fedify.config.ts";
+import { INSTANCE_ACTOR, paths } from "../src/urls.ts";
+import { registerActors } from "./actors.ts";
+import type { FederationDeps } from "./deps.ts";
+import { onFollow, onFollowAnswer, onUndoFollow } from "./inbox/follow.ts";
+import { registerNodeInfo } from "./nodeinfo.ts";
+import { registerOutbox } from "./outbox.ts";
+
+export type { FederationDeps } from "./deps.ts";
+
+/** Registers every dispatcher and listener, explicitly, in one place. */
+export function registerFederation(federation: PictorFederation, deps: FederationDeps): void {
+  registerActors(federation, deps);
+  registerNodeInfo(federation, deps);
+  registerOutbox(federation, deps);
+
+  federation
+    .setInboxListeners(paths.inbox, paths.sharedInbox)
+    // Fetches made while handling the shared inbox are signed by the instance actor.
+    .setSharedKeyDispatcher(() => ({ identifier: INSTANCE_ACTOR }))
+    .withIdempotency("per-inbox")
+    .on(Follow, (ctx, activity) => onFollow(ctx, activity, deps))
+    .on(Undo, async (ctx, activity) => {
+      await onUndoFollow(ctx, activity, deps);
+    })
+    .on(Accept, (ctx, activity) => onFollowAnswer(ctx, activity, true, deps))
+    .on(Reject, (ctx, activity) => onFollowAnswer(ctx, activity, false, deps))
+    .onError((_ctx, error) => {
+      deps.logger.error("Inbox listener failed: {error}", { error });
+    });
+}

@@ -1,0 +1,218 @@
+import { readFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { serve } from "@hono/node-server";
+import { behindProxy } from "x-forwarded-fetch";
+import { createPictor, type Pictor } from "../app.ts";
+import { type Config, ConfigError, loadConfig, loadDotEnv } from "../config.ts";
+import { DomainError } from "../domain/errors.ts";
+import { configureLogging } from "../logging.ts";
+import { persistentStores } from "../stores.ts";
+import { openDb } from "../storage/db.ts";
+import { migrateToLatest } from "../storage/migrate.ts";
+
+const USAGE = `Usage: pictor <command> [options]
+
+Commands:
+  serve                         Start the web server (also consumes the queue unless WORKERS_IN_WEB=false)
+  worker                        Consume the queue only (delivery, inbox processing, jobs)
+  migrate                       Bring the database schema up to date
+  account create --username U --password P [--display-name N] [--admin] [--locked]
+  account list                  List local accounts
+  follow --account U --target @user@host|URL
+  unfollow --account U --target @user@host|URL
+
+Configuration comes from environment variables and an optional .env file (see README).`;
+
+/** A mistake in how the command was called: printed as one line, exit code 2. */
+class UsageError extends Error {}
+
+function args<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== "string" || v.trim() === "") throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+async function open(config: Config): Promise<Pictor> {
+  return createPictor(config, { stores: persistentStores });
+}
+
+async function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const done = (sig: string) => resolve(sig);
+    process.once("SIGINT", () => done("SIGINT"));
+    process.once("SIGTERM", () => done("SIGTERM"));
+  });
+}
+
+async function cmdServe(config: Config): Promise<number> {
+  const pictor = await open(config);
+  const fetch = config.trustProxy ? behindProxy(pictor.http.fetch) : pictor.http.fetch;
+  const tls = config.tls
+    ? { createServer: createHttpsServer, serverOptions: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } }
+    : {};
+  const server = serve({ fetch, port: config.port, hostname: config.host, ...tls });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const controller = new AbortController();
+  const queue = config.workersInWeb ? pictor.startQueue(controller.signal) : Promise.resolve();
+  console.log(
+    `Pictor is listening on ${config.tls ? "https" : "http"}://${config.host}:${config.port} as ${config.publicUrl.origin}` +
+      (config.workersInWeb ? " (with queue workers)" : ""),
+  );
+  const signal = await waitForSignal();
+  console.log(`Received ${signal}, shutting down`);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  controller.abort();
+  await queue;
+  await pictor.close();
+  return 0;
+}
+
+async function cmdWorker(config: Config): Promise<number> {
+  const pictor = await open(config);
+  const controller = new AbortController();
+  const queue = pictor.startQueue(controller.signal);
+  console.log(`Pictor worker is consuming the queue for ${config.publicUrl.origin}`);
+  await waitForSignal();
+  controller.abort();
+  await queue;
+  await pictor.close();
+  return 0;
+}
+
+async function cmdMigrate(config: Config): Promise<number> {
+  const db = openDb(config.databaseUrl);
+  try {
+    const applied = await migrateToLatest(db);
+    console.log(applied.length ? `Applied: ${applied.join(", ")}` : "The schema is up to date.");
+  } finally {
+    await db.close();
+  }
+  return 0;
+}
+
+async function cmdAccount(config: Config, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === "create") {
+    const v = args(rest, {
+      username: { type: "string" },
+      password: { type: "string" },
+      "display-name": { type: "string" },
+      admin: { type: "boolean" },
+      locked: { type: "boolean" },
+    });
+    const username = required(v, "username");
+    const password = required(v, "password");
+    const pictor = await open(config);
+    try {
+      const account = await pictor.accounts.createLocal({
+        username,
+        password,
+        displayName: v["display-name"],
+        admin: v.admin,
+        locked: v.locked,
+      });
+      console.log(`Created @${account.username}@${pictor.urls.host} (${account.iri})`);
+    } finally {
+      await pictor.close();
+    }
+    return 0;
+  }
+  if (sub === "list") {
+    args(rest, {});
+    const pictor = await open(config);
+    try {
+      const accounts = await pictor.accounts.listLocal();
+      if (accounts.length === 0) console.log("No accounts yet. Create one with: pictor account create --username U --password P");
+      for (const a of accounts) {
+        console.log(`@${a.username}@${pictor.urls.host}\t${a.display_name}\t${a.is_admin ? "admin" : ""}\t${a.created_at}`);
+      }
+    } finally {
+      await pictor.close();
+    }
+    return 0;
+  }
+  throw new UsageError(sub ? `Unknown account command "${sub}"` : "account needs a command: create or list");
+}
+
+async function cmdFollow(config: Config, argv: string[], unfollow: boolean): Promise<number> {
+  const v = args(argv, { account: { type: "string" }, target: { type: "string" } });
+  const username = required(v, "account");
+  const target = required(v, "target");
+  const pictor = await open(config);
+  try {
+    const account = await pictor.accounts.getLocalByUsername(username);
+    if (!account) throw new DomainError(404, `No local account "${username}"`, "not_found");
+    const remote = await pictor.resolveAccount(target);
+    const handle = `@${remote.username}@${remote.domain ?? pictor.urls.host}`;
+    if (unfollow) {
+      const removed = await pictor.follows.unfollow(account, remote);
+      console.log(removed ? `@${account.username} no longer follows ${handle}` : `@${account.username} was not following ${handle}`);
+    } else {
+      const follow = await pictor.follows.follow(account, remote);
+      console.log(
+        follow.state === "accepted"
+          ? `@${account.username} follows ${handle}`
+          : `@${account.username} asked to follow ${handle}; waiting for them to accept`,
+      );
+    }
+  } finally {
+    await pictor.close();
+  }
+  return 0;
+}
+
+/** Runs one pictor command; returns the exit code. Errors become one line on stderr. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "help" || command === "--help" || command === "-h") {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  try {
+    loadDotEnv();
+    const config = loadConfig();
+    await configureLogging(config.logLevel);
+    switch (command) {
+      case "serve":
+        args(rest, {});
+        return await cmdServe(config);
+      case "worker":
+        args(rest, {});
+        return await cmdWorker(config);
+      case "migrate":
+        args(rest, {});
+        return await cmdMigrate(config);
+      case "account":
+        return await cmdAccount(config, rest);
+      case "follow":
+        return await cmdFollow(config, rest, false);
+      case "unfollow":
+        return await cmdFollow(config, rest, true);
+      default:
+        throw new UsageError(`Unknown command "${command}". Run "pictor help" for the list.`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`pictor: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof ConfigError || error instanceof DomainError) {
+      console.error(`pictor: ${error.message}`);
+      return 1;
+    }
+    console.error(`pictor: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}

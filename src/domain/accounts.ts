@@ -1,0 +1,235 @@
+import type { webcrypto } from "node:crypto";
+import { exportJwk, generateCryptoKeyPair } from "@fedify/fedify";
+import type { Db } from "../storage/db.ts";
+import type { AccountRow, NewAccountRow } from "../storage/schema.ts";
+import { newId, nowIso } from "../storage/time.ts";
+import { INSTANCE_ACTOR, type LocalUrls } from "../urls.ts";
+import { conflict, invalid } from "./errors.ts";
+import { hashPassword, verifyPassword } from "./passwords.ts";
+
+export const USERNAME_PATTERN = /^[a-z0-9_]{1,30}$/;
+const RESERVED_USERNAMES = new Set(["instance", "actor", "relay"]);
+export const MIN_PASSWORD_LENGTH = 10;
+
+export interface KeyPairJwk {
+  kind: "rsa" | "ed25519";
+  publicJwk: webcrypto.JsonWebKey;
+  privateJwk: webcrypto.JsonWebKey;
+}
+
+export interface LocalAccount extends AccountRow {
+  is_admin: number;
+}
+
+/** What we know of a remote actor, ready to store; produced by the federation mappers. */
+export type RemoteAccountInput = Omit<NewAccountRow, "id" | "created_at" | "updated_at" | "domain"> & {
+  domain: string;
+};
+
+export function normalizeUsername(raw: string): string {
+  return raw.trim().replace(/^@/, "").toLowerCase();
+}
+
+export function validateUsername(raw: string): string {
+  const username = normalizeUsername(raw);
+  if (!USERNAME_PATTERN.test(username)) {
+    throw invalid("Username must be 1 to 30 characters: letters a–z, digits, and underscores");
+  }
+  if (RESERVED_USERNAMES.has(username)) throw invalid(`Username "${username}" is reserved`);
+  return username;
+}
+
+export function validatePassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw invalid(`Password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+  if (password.length > 1024) throw invalid("Password must be at most 1024 characters");
+}
+
+async function generateKeyPairs(): Promise<KeyPairJwk[]> {
+  const out: KeyPairJwk[] = [];
+  for (const [kind, algorithm] of [
+    ["rsa", "RSASSA-PKCS1-v1_5"],
+    ["ed25519", "Ed25519"],
+  ] as const) {
+    const pair = await generateCryptoKeyPair(algorithm);
+    out.push({ kind, publicJwk: await exportJwk(pair.publicKey), privateJwk: await exportJwk(pair.privateKey) });
+  }
+  return out;
+}
+
+export class AccountService {
+  constructor(
+    private readonly db: Db,
+    private readonly urls: LocalUrls,
+  ) {}
+
+  async createLocal(input: {
+    username: string;
+    password: string;
+    displayName?: string;
+    bio?: string;
+    admin?: boolean;
+    locked?: boolean;
+  }): Promise<AccountRow> {
+    const username = validateUsername(input.username);
+    validatePassword(input.password);
+    const displayName = (input.displayName ?? "").trim();
+    if (displayName.length > 100) throw invalid("Display name must be at most 100 characters");
+    if (await this.getLocalByUsername(username)) throw conflict(`Username "${username}" is taken`);
+    // Slow work (hashing, key generation) happens before the transaction.
+    const [passwordHash, keys] = await Promise.all([hashPassword(input.password), generateKeyPairs()]);
+    const now = nowIso();
+    const id = newId();
+    try {
+      await this.db.kysely.transaction().execute(async (trx) => {
+        await trx
+          .insertInto("accounts")
+          .values({
+            id,
+            iri: this.urls.actor(username).href,
+            username,
+            domain: null,
+            display_name: displayName,
+            bio_html: input.bio ?? "",
+            avatar_url: null,
+            header_url: null,
+            url: this.urls.profile(username).href,
+            inbox_url: null,
+            shared_inbox_url: null,
+            followers_url: this.urls.followers(username).href,
+            manually_approves_followers: input.locked ? 1 : 0,
+            created_at: now,
+            updated_at: now,
+            fetched_at: null,
+          })
+          .execute();
+        await trx
+          .insertInto("local_users")
+          .values({ account_id: id, password_hash: passwordHash, is_admin: input.admin ? 1 : 0, created_at: now })
+          .execute();
+        await trx
+          .insertInto("actor_keys")
+          .values(
+            keys.map((k) => ({
+              owner: id,
+              kind: k.kind,
+              public_jwk: JSON.stringify(k.publicJwk),
+              private_jwk: JSON.stringify(k.privateJwk),
+              created_at: now,
+            })),
+          )
+          .execute();
+      });
+    } catch (error) {
+      // Lost a race for the same username against another process.
+      if (await this.getLocalByUsername(username)) throw conflict(`Username "${username}" is taken`);
+      throw error;
+    }
+    return (await this.getLocalByUsername(username))!;
+  }
+
+  async getLocalByUsername(username: string): Promise<LocalAccount | undefined> {
+    return this.db.kysely
+      .selectFrom("accounts")
+      .innerJoin("local_users", "local_users.account_id", "accounts.id")
+      .selectAll("accounts")
+      .select("local_users.is_admin")
+      .where("accounts.domain", "is", null)
+      .where("accounts.username", "=", normalizeUsername(username))
+      .executeTakeFirst();
+  }
+
+  async listLocal(): Promise<LocalAccount[]> {
+    return this.db.kysely
+      .selectFrom("accounts")
+      .innerJoin("local_users", "local_users.account_id", "accounts.id")
+      .selectAll("accounts")
+      .select("local_users.is_admin")
+      .where("accounts.domain", "is", null)
+      .orderBy("accounts.id")
+      .execute();
+  }
+
+  async countLocal(): Promise<number> {
+    const r = await this.db.kysely
+      .selectFrom("local_users")
+      .select((e) => e.fn.countAll().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async getById(id: string): Promise<AccountRow | undefined> {
+    return this.db.kysely.selectFrom("accounts").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  async getByIri(iri: string): Promise<AccountRow | undefined> {
+    return this.db.kysely.selectFrom("accounts").selectAll().where("iri", "=", iri).executeTakeFirst();
+  }
+
+  async checkPassword(username: string, password: string): Promise<LocalAccount | undefined> {
+    const account = await this.getLocalByUsername(username);
+    if (!account) return undefined;
+    const row = await this.db.kysely
+      .selectFrom("local_users")
+      .select("password_hash")
+      .where("account_id", "=", account.id)
+      .executeTakeFirstOrThrow();
+    return (await verifyPassword(password, row.password_hash)) ? account : undefined;
+  }
+
+  /** Stores or refreshes a remote actor, keyed by its IRI; safe to repeat. */
+  async upsertRemote(input: RemoteAccountInput): Promise<AccountRow> {
+    const now = nowIso();
+    const values = { ...input, domain: input.domain.toLowerCase(), username: input.username.toLowerCase() };
+    const { iri: _iri, ...updates } = values;
+    await this.db.kysely
+      .insertInto("accounts")
+      .values({ ...values, id: newId(), created_at: now, updated_at: now, fetched_at: now })
+      .onConflict((oc) => oc.column("iri").doUpdateSet({ ...updates, updated_at: now, fetched_at: now }))
+      .execute();
+    return (await this.getByIri(input.iri))!;
+  }
+
+  /** Removes a remote account and, through foreign keys, everything that hangs off it. */
+  async deleteRemote(iri: string): Promise<boolean> {
+    const r = await this.db.kysely
+      .deleteFrom("accounts")
+      .where("iri", "=", iri)
+      .where("domain", "is not", null)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  /** The stored key pairs of an account (or of the instance actor), generated once. */
+  async keyPairs(owner: string): Promise<KeyPairJwk[]> {
+    const rows = await this.db.kysely
+      .selectFrom("actor_keys")
+      .selectAll()
+      .where("owner", "=", owner)
+      .orderBy("kind", "desc") // rsa before ed25519: the first RSA key becomes publicKey
+      .execute();
+    if (rows.length === 0 && owner === INSTANCE_ACTOR) return this.#createInstanceKeys();
+    return rows.map((r) => ({ kind: r.kind, publicJwk: JSON.parse(r.public_jwk), privateJwk: JSON.parse(r.private_jwk) }));
+  }
+
+  async #createInstanceKeys(): Promise<KeyPairJwk[]> {
+    const keys = await generateKeyPairs();
+    const now = nowIso();
+    // Several processes may race here: the first insert wins, the others read it back.
+    await this.db.kysely
+      .insertInto("actor_keys")
+      .values(
+        keys.map((k) => ({
+          owner: INSTANCE_ACTOR,
+          kind: k.kind,
+          public_jwk: JSON.stringify(k.publicJwk),
+          private_jwk: JSON.stringify(k.privateJwk),
+          created_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.columns(["owner", "kind"]).doNothing())
+      .execute();
+    return this.keyPairs(INSTANCE_ACTOR);
+  }
+}

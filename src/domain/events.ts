@@ -1,0 +1,60 @@
+import type { AccountRow, FollowRow } from "../storage/schema.ts";
+
+/**
+ * Domain events: what happened, emitted after the change is committed.
+ * Side effects (federation, notifications) subscribe here, so a failure in
+ * one of them never undoes or fails the change itself.
+ */
+export interface DomainEventMap {
+  /** A local account asked to follow a remote one. */
+  "follow.requested": { follow: FollowRow; follower: AccountRow; following: AccountRow };
+  /** A local account stopped following (or withdrew a request to) a remote one. */
+  "follow.undone": { follow: FollowRow; follower: AccountRow; following: AccountRow };
+  /** A local account accepted a remote follower (at once or after approval). */
+  "follow.accepted": { follow: FollowRow; follower: AccountRow; following: AccountRow };
+  /** A local account rejected a follow request or removed a follower. */
+  "follow.rejected": { follow: FollowRow; follower: AccountRow; following: AccountRow };
+}
+
+export type DomainEventName = keyof DomainEventMap;
+type Handler<K extends DomainEventName> = (payload: DomainEventMap[K]) => void | Promise<void>;
+
+export interface EventErrorReporter {
+  (event: DomainEventName, error: unknown): void;
+}
+
+/** A small typed event bus. Handlers run after emit's caller continues; their errors are reported, never thrown. */
+export class DomainEvents {
+  readonly #handlers = new Map<DomainEventName, Handler<any>[]>();
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(private readonly onError: EventErrorReporter = () => {}) {}
+
+  on<K extends DomainEventName>(event: K, handler: Handler<K>): void {
+    const list = this.#handlers.get(event) ?? [];
+    list.push(handler);
+    this.#handlers.set(event, list);
+  }
+
+  /** Runs every handler for the event; resolves when they finished. Never rejects. */
+  emit<K extends DomainEventName>(event: K, payload: DomainEventMap[K]): Promise<void> {
+    const handlers = this.#handlers.get(event) ?? [];
+    const run = Promise.all(
+      handlers.map(async (h) => {
+        try {
+          await h(payload);
+        } catch (error) {
+          this.onError(event, error);
+        }
+      }),
+    ).then(() => {});
+    this.#pending.add(run);
+    void run.finally(() => this.#pending.delete(run));
+    return run;
+  }
+
+  /** Waits for every handler still running (used before a CLI process exits). */
+  async drain(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+}
