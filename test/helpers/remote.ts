@@ -1,0 +1,102 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { generateCryptoKeyPair } from "@fedify/fedify";
+import { signRequest } from "@fedify/fedify/sig";
+
+/**
+ * A canned remote fediverse server on 127.0.0.1 (a test rig in the spirit of
+ * GoToSocial's): serves Mastodon-shaped actor documents with real keys,
+ * records what is POSTed to its inboxes, and signs requests as its actors.
+ */
+export interface FakeRemote {
+  origin: string;
+  actorIri(name: string): string;
+  addActor(name: string, extra?: Record<string, unknown>): Promise<void>;
+  /** Activities received, newest last. */
+  received: Array<{ path: string; body: any; signed: boolean }>;
+  /** A request to `url` carrying `activity`, signed by `name`'s key (draft-cavage, as Mastodon does by default). */
+  signedPost(url: string, activity: unknown, name: string, spec?: "draft-cavage-http-signatures-12" | "rfc9421"): Promise<Request>;
+  close(): Promise<void>;
+}
+
+async function pem(key: CryptoKey): Promise<string> {
+  const der = Buffer.from(await crypto.subtle.exportKey("spki", key));
+  const b64 = der.toString("base64").replace(/(.{64})/g, "$1\n");
+  return `-----BEGIN PUBLIC KEY-----\n${b64}\n-----END PUBLIC KEY-----\n`;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export async function startFakeRemote(): Promise<FakeRemote> {
+  const actors = new Map<string, { doc: Record<string, unknown>; privateKey: CryptoKey }>();
+  const received: FakeRemote["received"] = [];
+  let origin = "";
+  const server: Server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", origin);
+    if (req.method === "POST") {
+      const text = await readBody(req);
+      let body: unknown = null;
+      try {
+        body = JSON.parse(text);
+      } catch {}
+      received.push({ path: url.pathname, body, signed: Boolean(req.headers.signature || req.headers["signature-input"]) });
+      res.writeHead(202).end();
+      return;
+    }
+    const m = /^\/users\/([^/]+)$/.exec(url.pathname);
+    const actor = m && actors.get(m[1]);
+    if (actor) {
+      res.writeHead(200, { "Content-Type": "application/activity+json" }).end(JSON.stringify(actor.doc));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const actorIri = (name: string) => `${origin}/users/${name}`;
+
+  return {
+    origin,
+    actorIri,
+    received,
+    async addActor(name, extra = {}) {
+      const pair = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+      const id = actorIri(name);
+      actors.set(name, {
+        privateKey: pair.privateKey,
+        doc: {
+          "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+          id,
+          type: "Person",
+          preferredUsername: name,
+          name: `${name} remote`,
+          summary: "<p>Remote bio</p>",
+          url: `${origin}/@${name}`,
+          inbox: `${id}/inbox`,
+          outbox: `${id}/outbox`,
+          followers: `${id}/followers`,
+          following: `${id}/following`,
+          endpoints: { sharedInbox: `${origin}/inbox` },
+          manuallyApprovesFollowers: false,
+          publicKey: { id: `${id}#main-key`, owner: id, publicKeyPem: await pem(pair.publicKey) },
+          ...extra,
+        },
+      });
+    },
+    async signedPost(url, activity, name, spec = "draft-cavage-http-signatures-12") {
+      const actor = actors.get(name);
+      if (!actor) throw new Error(`no actor ${name}`);
+      const req = new Request(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/activity+json", Accept: "application/activity+json" },
+        body: JSON.stringify(activity),
+      });
+      return signRequest(req, actor.privateKey, new URL(`${actorIri(name)}#main-key`), { spec });
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
