@@ -1,0 +1,73 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, "../..");
+
+describe("pictor CLI", () => {
+  let database: TestDatabase;
+  let dataDir: string;
+  const pictor = async (...args: string[]) => {
+    try {
+      const r = await run(process.execPath, [join(ROOT, "bin/pictor.js"), ...args], {
+        cwd: dataDir,
+        env: { ...process.env, DATABASE_URL: database.url, DATA_DIR: dataDir, PUBLIC_URL: "https://pictor.example", LOG_LEVEL: "warning" },
+      });
+      return { code: 0, stdout: r.stdout, stderr: r.stderr };
+    } catch (e: any) {
+      return { code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string };
+    }
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataDir = mkdtempSync(join(tmpdir(), "pictor-cli-"));
+  });
+  afterAll(async () => {
+    await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("migrates, creates and lists accounts", async () => {
+    const m = await pictor("migrate");
+    expect(m.code).toBe(0);
+    expect(m.stdout).toMatch(/Applied: 0001_accounts/);
+    expect((await pictor("migrate")).stdout).toMatch(/up to date/);
+    const c = await pictor("account", "create", "--username", "alice", "--password", "a long password", "--display-name", "Alice", "--admin");
+    expect(c).toMatchObject({ code: 0 });
+    expect(c.stdout).toContain("Created @alice@pictor.example (https://pictor.example/users/alice)");
+    const l = await pictor("account", "list");
+    expect(l.stdout).toMatch(/@alice@pictor\.example\tAlice\tadmin/);
+  });
+
+  it.each([
+    [["account", "create", "--username", "alice", "--password", "a long password"], 1, /taken/],
+    [["account", "create", "--username", "b c", "--password", "a long password"], 1, /Username must be/],
+    [["account", "create", "--username", "bob", "--password", "short"], 1, /at least 10 characters/],
+    [["account", "create", "--username", "bob"], 2, /--password is required/],
+    [["account", "create", "--username", "bob", "--pasword", "x"], 2, /Unknown option '--pasword'/],
+    [["account", "frobnicate"], 2, /Unknown account command/],
+    [["nope"], 2, /Unknown command "nope"/],
+    [["follow", "--account", "nobody", "--target", "@x@y.example"], 1, /No local account "nobody"/],
+    [["follow", "--account", "alice", "--target", "not a handle"], 1, /neither @user@host nor a URL/],
+  ])("pictor %j fails with a one-line error", async (args, code, message) => {
+    const r = await pictor(...args);
+    expect(r.code).toBe(code);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it("refuses a bad configuration, naming the variable", async () => {
+    const r = await run(process.execPath, [join(ROOT, "bin/pictor.js"), "account", "list"], {
+      cwd: dataDir,
+      env: { ...process.env, DATABASE_URL: database.url, PUBLIC_URL: "not a url" },
+    }).catch((e) => e);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/PUBLIC_URL/);
+  });
+});
