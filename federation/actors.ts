@@ -3,6 +3,7 @@ import type { Context } from "@fedify/fedify";
 import type { PictorFederation } from "../fedify.config.ts";
 import { INSTANCE_ACTOR, paths } from "../src/urls.ts";
 import type { FederationDeps } from "./deps.ts";
+import { createActivity, noteUrls } from "./objects.ts";
 import { accountToPerson, accountToRecipient, instanceActor, type LocalActorUris } from "./mappers/actor.ts";
 
 const PAGE_SIZE = 40;
@@ -107,13 +108,20 @@ export function registerActors(federation: PictorFederation, deps: FederationDep
       return account ? follows.countFollowing(account.id) : null;
     });
 
-  // Posts arrive with the posting issue; until then the outbox and featured collections are empty but valid.
+  // The outbox: Creates of public and unlisted posts, newest first.
   federation
-    .setOutboxDispatcher(paths.outbox, async (_ctx, identifier) => {
+    .setOutboxDispatcher(paths.outbox, async (ctx, identifier, cursor) => {
       const account = await accounts.getLocalByUsername(identifier);
-      return account ? { items: [] } : null;
+      if (!account) return null;
+      const page = await deps.posts.listPublic(account.id, { cursor: pageCursor(cursor), limit: 20 });
+      const urls = noteUrls(ctx, deps, identifier);
+      return { items: page.items.map((d) => createActivity(d, urls)), nextCursor: page.nextCursor };
     })
-    .setCounter(async (_ctx, identifier) => ((await accounts.getLocalByUsername(identifier)) ? 0 : null));
+    .setFirstCursor(() => FIRST)
+    .setCounter(async (_ctx, identifier) => {
+      const account = await accounts.getLocalByUsername(identifier);
+      return account ? deps.posts.countPublic(account.id) : null;
+    });
 
   federation.setFeaturedDispatcher(paths.featured, async (_ctx, identifier) => {
     const account = await accounts.getLocalByUsername(identifier);

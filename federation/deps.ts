@@ -3,6 +3,7 @@ import type { Config } from "../src/config.ts";
 import type { AccountService } from "../src/domain/accounts.ts";
 import type { DomainEvents } from "../src/domain/events.ts";
 import type { FollowService } from "../src/domain/follows.ts";
+import type { PostService } from "../src/domain/posts.ts";
 import type { LocalUrls } from "../src/urls.ts";
 
 /** What the federation module needs from the rest of Pictor; wired by the composition root. */
@@ -11,6 +12,7 @@ export interface FederationDeps {
   urls: LocalUrls;
   accounts: AccountService;
   follows: FollowService;
+  posts: PostService;
   events: DomainEvents;
   logger: Logger;
 }

@@ -5,6 +5,7 @@ import { registerActors } from "./actors.ts";
 import type { FederationDeps } from "./deps.ts";
 import { onFollow, onFollowAnswer, onUndoFollow } from "./inbox/follow.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
+import { registerObjects } from "./objects.ts";
 import { registerOutbox } from "./outbox.ts";
 
 export type { FederationDeps } from "./deps.ts";
@@ -12,6 +13,7 @@ export type { FederationDeps } from "./deps.ts";
 /** Registers every dispatcher and listener, explicitly, in one place. */
 export function registerFederation(federation: PictorFederation, deps: FederationDeps): void {
   registerActors(federation, deps);
+  registerObjects(federation, deps);
   registerNodeInfo(federation, deps);
   registerOutbox(federation, deps);
 

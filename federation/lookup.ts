@@ -25,7 +25,11 @@ export async function resolveAccount(
     if (!local) throw new DomainError(404, `No account ${q} here`, "not_found");
     return local;
   }
-  if (!handle) {
+  if (handle) {
+    // A handle we already know: no need to ask the network again.
+    const known = await deps.accounts.getRemoteByHandle(handle[1], handle[2].replace(/:\d+$/, ""));
+    if (known) return known;
+  } else {
     let url: URL;
     try {
       url = new URL(q);

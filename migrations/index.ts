@@ -3,6 +3,10 @@ import * as m0001 from "./0001_accounts.ts";
 import * as m0002 from "./0002_local_users.ts";
 import * as m0003 from "./0003_actor_keys.ts";
 import * as m0004 from "./0004_follows.ts";
+import * as m0007 from "./0007_posts.ts";
+import * as m0008 from "./0008_media.ts";
+import * as m0009 from "./0009_post_tags.ts";
+import * as m0010 from "./0010_post_mentions.ts";
 
 /** Every migration, listed statically, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +14,8 @@ export const migrations: Record<string, Migration> = {
   "0002_local_users": m0002,
   "0003_actor_keys": m0003,
   "0004_follows": m0004,
+  "0007_posts": m0007,
+  "0008_media": m0008,
+  "0009_post_tags": m0009,
+  "0010_post_mentions": m0010,
 };

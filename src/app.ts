@@ -8,6 +8,7 @@ import type { Config } from "./config.ts";
 import { AccountService } from "./domain/accounts.ts";
 import { DomainEvents } from "./domain/events.ts";
 import { FollowService } from "./domain/follows.ts";
+import { PostService } from "./domain/posts.ts";
 import { createHttpApp } from "./http/app.tsx";
 import { type Db, openDb } from "./storage/db.ts";
 import { migrateToLatest } from "./storage/migrate.ts";
@@ -21,6 +22,7 @@ export interface Pictor {
   events: DomainEvents;
   accounts: AccountService;
   follows: FollowService;
+  posts: PostService;
   federation: PictorFederation;
   http: Hono;
   /** Finds (and stores) an account by @user@host or URL. */
@@ -54,11 +56,20 @@ export async function createPictor(config: Config, options: CreateOptions = {}):
   );
   const accounts = new AccountService(db, urls);
   const follows = new FollowService(db, urls, events);
+  // Mentions of remote accounts are looked up through federation, which is built below.
+  let lookup: (query: string) => Promise<AccountRow> = async () => {
+    throw new Error("federation not ready");
+  };
+  const posts = new PostService(db, urls, events, {
+    resolve: async (username, host) =>
+      host ? lookup(`@${username}@${host}`).catch(() => null) : ((await accounts.getLocalByUsername(username)) ?? null),
+  });
   const stores = options.stores?.(db) ?? { kv: new MemoryKvStore(), queue: new InProcessMessageQueue() };
   const federation = buildFederation(config, stores);
-  const deps: FederationDeps = { config, urls, accounts, follows, events, logger: getLogger(["pictor", "federation"]) };
+  const deps: FederationDeps = { config, urls, accounts, follows, posts, events, logger: getLogger(["pictor", "federation"]) };
   registerFederation(federation, deps);
-  const http = createHttpApp({ config, urls, federation, accounts, follows });
+  lookup = (query) => resolveAccount(federation, deps, query);
+  const http = createHttpApp({ config, urls, federation, accounts, follows, posts });
 
   return {
     config,
@@ -67,9 +78,10 @@ export async function createPictor(config: Config, options: CreateOptions = {}):
     events,
     accounts,
     follows,
+    posts,
     federation,
     http,
-    resolveAccount: (query) => resolveAccount(federation, deps, query),
+    resolveAccount: lookup,
     startQueue: (signal) => federation.startQueue(undefined, { signal }),
     async close() {
       await events.drain();

@@ -10,6 +10,7 @@ export const paths = {
   followers: "/users/{identifier}/followers",
   following: "/users/{identifier}/following",
   featured: "/users/{identifier}/featured",
+  note: "/users/{identifier}/posts/{id}",
   nodeinfo: "/nodeinfo/2.1",
 } as const;
 
@@ -29,6 +30,21 @@ export class LocalUrls {
   }
   followers(username: string): URL {
     return this.#u(`/users/${encodeURIComponent(username)}/followers`);
+  }
+  /** The IRI of a local post (its Note). */
+  post(username: string, id: string): URL {
+    return this.#u(`/users/${encodeURIComponent(username)}/posts/${encodeURIComponent(id)}`);
+  }
+  /** The HTML page of a local post. */
+  postPage(username: string, id: string): URL {
+    return this.#u(`/@${encodeURIComponent(username)}/${encodeURIComponent(id)}`);
+  }
+  /** A file in the local media store. */
+  media(key: string): URL {
+    return this.#u(`/media/${encodeURIComponent(key)}`);
+  }
+  tag(tag: string): URL {
+    return this.#u(`/tags/${encodeURIComponent(tag)}`);
   }
   /** The IRI of a Follow activity sent by a local account. */
   follow(id: string): URL {

@@ -167,6 +167,15 @@ export class AccountService {
     return this.db.kysely.selectFrom("accounts").selectAll().where("iri", "=", iri).executeTakeFirst();
   }
 
+  async getRemoteByHandle(username: string, domain: string): Promise<AccountRow | undefined> {
+    return this.db.kysely
+      .selectFrom("accounts")
+      .selectAll()
+      .where("username", "=", normalizeUsername(username))
+      .where("domain", "=", domain.toLowerCase())
+      .executeTakeFirst();
+  }
+
   async checkPassword(username: string, password: string): Promise<LocalAccount | undefined> {
     const account = await this.getLocalByUsername(username);
     if (!account) return undefined;

@@ -1,4 +1,5 @@
 import type { AccountRow, FollowRow } from "../storage/schema.ts";
+import type { PostDetails } from "./posts.ts";
 
 /**
  * Domain events: what happened, emitted after the change is committed.
@@ -14,6 +15,10 @@ export interface DomainEventMap {
   "follow.accepted": { follow: FollowRow; follower: AccountRow; following: AccountRow };
   /** A local account rejected a follow request or removed a follower. */
   "follow.rejected": { follow: FollowRow; follower: AccountRow; following: AccountRow };
+  /** A local post was published, edited, or deleted (deleted_at set). */
+  "post.published": PostDetails;
+  "post.updated": PostDetails;
+  "post.deleted": PostDetails;
 }
 
 export type DomainEventName = keyof DomainEventMap;

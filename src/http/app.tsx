@@ -6,8 +6,11 @@ import type { Config } from "../config.ts";
 import type { AccountService } from "../domain/accounts.ts";
 import { DomainError } from "../domain/errors.ts";
 import type { FollowService } from "../domain/follows.ts";
+import type { PostService } from "../domain/posts.ts";
+import type { MediaRow } from "../storage/schema.ts";
 import type { LocalUrls } from "../urls.ts";
 import { fedifyMiddleware } from "./fedify.ts";
+import { type MediaLinks, PostPage } from "./views/post.tsx";
 import { NotFoundPage, ProfilePage } from "./views/profile.tsx";
 
 export interface HttpDeps {
@@ -16,11 +19,17 @@ export interface HttpDeps {
   federation: Federation<void>;
   accounts: AccountService;
   follows: FollowService;
+  posts: PostService;
 }
 
 /** The whole HTTP surface: Fedify's endpoints first, then pages. */
 export function createHttpApp(deps: HttpDeps): Hono {
-  const { config, urls, accounts, follows } = deps;
+  const { config, urls, accounts, follows, posts } = deps;
+  const media: MediaLinks = {
+    full: (m: MediaRow) => (m.webp_key ? urls.media(m.webp_key).href : m.file_key ? urls.media(m.file_key).href : (m.remote_url ?? "")),
+    thumb: (m: MediaRow) => (m.thumb_key ? urls.media(m.thumb_key).href : m.file_key ? urls.media(m.file_key).href : (m.remote_url ?? "")),
+  };
+  const notFoundPage = (what: string) => <NotFoundPage instanceName={config.instanceName} what={what} />;
   const logger = getLogger(["pictor", "http"]);
   const app = new Hono();
 
@@ -77,6 +86,35 @@ export function createHttpApp(deps: HttpDeps): Hono {
         followers={followers}
         following={following}
       />,
+    );
+  });
+
+  // A Note's IRI: Fedify serves visible Notes as JSON; here are the rest.
+  app.get("/users/:username/posts/:id", async (c) => {
+    const details = await posts.details(c.req.param("id"));
+    if (!details || details.author.domain !== null || details.author.username !== c.req.param("username")) {
+      return c.html(notFoundPage("No such post."), 404);
+    }
+    if (details.post.deleted_at) {
+      return c.json({ "@context": "https://www.w3.org/ns/activitystreams", id: details.post.iri, type: "Tombstone", deleted: details.post.deleted_at }, 410, {
+        "Content-Type": "application/activity+json",
+      });
+    }
+    return c.redirect(details.post.url ?? "/", 302);
+  });
+
+  app.get("/:handle{@[A-Za-z0-9_]+}/:id", async (c) => {
+    const details = await posts.details(c.req.param("id"));
+    const username = c.req.param("handle").slice(1).toLowerCase();
+    if (!details || details.author.domain !== null || details.author.username !== username) {
+      return c.html(notFoundPage("No such post."), 404);
+    }
+    if (details.post.deleted_at) return c.html(notFoundPage("This post was deleted."), 410);
+    // Followers-only and direct posts need a signed-in viewer; the web app adds sessions.
+    if (!(await posts.canView(details, null))) return c.html(notFoundPage("No such post."), 404);
+    c.header("Link", `<${details.post.iri}>; rel="alternate"; type="application/activity+json"`);
+    return c.html(
+      <PostPage details={details} handle={`@${username}@${urls.host}`} instanceName={config.instanceName} media={media} />,
     );
   });
 

@@ -50,14 +50,83 @@ export interface FollowsTable {
   accepted_at: string | null;
 }
 
+export type Visibility = "public" | "unlisted" | "followers" | "direct";
+
+export interface PostsTable {
+  id: string;
+  iri: string;
+  account_id: string;
+  url: string | null;
+  /** The author's plain-text caption (local posts only). */
+  caption: string | null;
+  /** Safe HTML: rendered from the caption, or sanitized remote content. */
+  content_html: Generated<string>;
+  /** The content warning; NULL when none. */
+  summary: string | null;
+  sensitive: Generated<number>;
+  visibility: Visibility;
+  show_prompt: Generated<number>;
+  in_reply_to_iri: string | null;
+  quote_iri: string | null;
+  replies_count: Generated<number>;
+  likes_count: Generated<number>;
+  boosts_count: Generated<number>;
+  published_at: string;
+  updated_at: string | null;
+  deleted_at: string | null;
+  created_at: string;
+}
+
+export interface MediaTable {
+  id: string;
+  account_id: string;
+  post_id: string | null;
+  position: Generated<number>;
+  job_id: string | null;
+  sha256: string | null;
+  /** The JPEG/PNG that other servers get (local media). */
+  file_key: string | null;
+  original_key: string | null;
+  webp_key: string | null;
+  thumb_key: string | null;
+  /** Where a remote attachment lives. */
+  remote_url: string | null;
+  media_type: string;
+  width: number | null;
+  height: number | null;
+  blurhash: string | null;
+  alt: Generated<string>;
+  prompt: string | null;
+  model: string | null;
+  provider: string | null;
+  seed: number | null;
+  created_at: string;
+}
+
+export interface PostTagsTable {
+  post_id: string;
+  tag: string;
+}
+
+export interface PostMentionsTable {
+  post_id: string;
+  account_id: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   local_users: LocalUsersTable;
   actor_keys: ActorKeysTable;
   follows: FollowsTable;
+  posts: PostsTable;
+  media: MediaTable;
+  post_tags: PostTagsTable;
+  post_mentions: PostMentionsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
 export type NewAccountRow = Insertable<AccountsTable>;
 export type AccountUpdate = Updateable<AccountsTable>;
 export type FollowRow = Selectable<FollowsTable>;
+export type PostRow = Selectable<PostsTable>;
+export type MediaRow = Selectable<MediaTable>;

@@ -16,6 +16,8 @@ export interface FakeRemote {
   received: Array<{ path: string; body: any; signed: boolean }>;
   /** A request to `url` carrying `activity`, signed by `name`'s key (draft-cavage, as Mastodon does by default). */
   signedPost(url: string, activity: unknown, name: string, spec?: "draft-cavage-http-signatures-12" | "rfc9421"): Promise<Request>;
+  /** A GET of `url` signed by `name`'s key (an authorized fetch). */
+  signedGet(url: string, name: string): Promise<Request>;
   close(): Promise<void>;
 }
 
@@ -96,6 +98,12 @@ export async function startFakeRemote(): Promise<FakeRemote> {
         body: JSON.stringify(activity),
       });
       return signRequest(req, actor.privateKey, new URL(`${actorIri(name)}#main-key`), { spec });
+    },
+    async signedGet(url, name) {
+      const actor = actors.get(name);
+      if (!actor) throw new Error(`no actor ${name}`);
+      const req = new Request(url, { headers: { Accept: "application/activity+json" } });
+      return signRequest(req, actor.privateKey, new URL(`${actorIri(name)}#main-key`));
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -1,0 +1,200 @@
+import {
+  Application,
+  Collection,
+  Document,
+  Hashtag,
+  Image,
+  InteractionPolicy,
+  InteractionRule,
+  Link,
+  Mention,
+  Note,
+  PUBLIC_COLLECTION,
+  Tombstone,
+} from "@fedify/vocab";
+import type { PostDetails } from "../../src/domain/posts.ts";
+import { escapeHtml } from "../../src/domain/text.ts";
+import type { MediaRow, Visibility } from "../../src/storage/schema.ts";
+import { sanitizeRemoteHtml } from "./html.ts";
+import { fromInstant, toInstant } from "./time.ts";
+
+/** How to reach local things when building objects. */
+export interface NoteUrls {
+  /** The public URL of a stored media file. */
+  media(key: string): URL;
+  /** The author's followers collection. */
+  followers: URL;
+  tag(tag: string): URL;
+}
+
+/** The label every local post carries, visibly, so the AI origin survives servers that strip file metadata. */
+export function aiLabelHtml(details: PostDetails): string {
+  const models = [...new Set(details.media.map((m) => m.model).filter((m): m is string => Boolean(m)))];
+  let html = `<p>🎨 AI-generated image${details.media.length > 1 ? "s" : ""}${models.length ? ` · ${escapeHtml(models.join(", "))}` : ""}</p>`;
+  if (details.post.show_prompt) {
+    const prompts = [...new Set(details.media.map((m) => m.prompt).filter((p): p is string => Boolean(p)))];
+    for (const p of prompts) html += `<p>Prompt: ${escapeHtml(p)}</p>`;
+  }
+  return html;
+}
+
+/** Addressing per visibility, the way Mastodon reads it. */
+export function addressing(visibility: Visibility, followers: URL, mentions: URL[]): { to: URL[]; cc: URL[] } {
+  switch (visibility) {
+    case "public":
+      return { to: [PUBLIC_COLLECTION], cc: [followers, ...mentions] };
+    case "unlisted":
+      return { to: [followers], cc: [PUBLIC_COLLECTION, ...mentions] };
+    case "followers":
+      return { to: [followers], cc: mentions };
+    case "direct":
+      return { to: mentions, cc: [] };
+  }
+}
+
+function attachment(m: MediaRow, urls: NoteUrls): Document {
+  const url = m.file_key ? urls.media(m.file_key) : new URL(m.remote_url!);
+  const values = {
+    mediaType: m.media_type,
+    url,
+    name: m.alt || null,
+    width: m.width,
+    height: m.height,
+    // Machine-readable AI label: the generator that made the image.
+    generators: m.model || m.provider ? [new Application({ name: [m.model, m.provider && `(${m.provider})`].filter(Boolean).join(" ") })] : [],
+  };
+  return m.media_type.startsWith("image/") ? new Image(values) : new Document(values);
+}
+
+/** A local post as the Note other servers receive. Pure. */
+export function postToNote(details: PostDetails, urls: NoteUrls): Note {
+  const { post, author, media, tags, mentions } = details;
+  const { to, cc } = addressing(post.visibility, urls.followers, mentions.map((m) => new URL(m.iri)));
+  const isPublic = post.visibility === "public" || post.visibility === "unlisted";
+  return new Note({
+    id: new URL(post.iri),
+    attribution: new URL(author.iri),
+    url: post.url ? new URL(post.url) : null,
+    content: post.content_html + aiLabelHtml(details),
+    summary: post.summary,
+    sensitive: post.sensitive === 1,
+    published: toInstant(post.published_at),
+    updated: post.updated_at ? toInstant(post.updated_at) : null,
+    tos: to,
+    ccs: cc,
+    replyTarget: post.in_reply_to_iri ? new URL(post.in_reply_to_iri) : null,
+    quote: post.quote_iri ? new URL(post.quote_iri) : null,
+    quoteUrl: post.quote_iri ? new URL(post.quote_iri) : null,
+    attachments: media.map((m) => attachment(m, urls)),
+    tags: [
+      ...tags.map((t) => new Hashtag({ name: `#${t}`, href: urls.tag(t) })),
+      ...mentions.map((a) => new Mention({ href: new URL(a.iri), name: `@${a.username}@${a.domain ?? new URL(a.iri).host}` })),
+    ],
+    replies: new Collection({ id: new URL(`${post.iri}/replies`) }),
+    interactionPolicy: isPublic
+      ? new InteractionPolicy({ canQuote: new InteractionRule({ automaticApproval: PUBLIC_COLLECTION }) })
+      : new InteractionPolicy({ canQuote: new InteractionRule({ automaticApproval: new URL(author.iri) }) }),
+  });
+}
+
+/** What a deleted post leaves behind. Pure. */
+export function postToTombstone(details: PostDetails): Tombstone {
+  return new Tombstone({
+    id: new URL(details.post.iri),
+    deleted: details.post.deleted_at ? toInstant(details.post.deleted_at) : null,
+  });
+}
+
+export interface RemoteAttachment {
+  url: string;
+  mediaType: string;
+  width: number | null;
+  height: number | null;
+  alt: string;
+}
+
+/** A remote Note as we store it; everything in it is untrusted until here. */
+export interface RemotePostInput {
+  iri: string;
+  url: string | null;
+  authorIri: string;
+  contentHtml: string;
+  summary: string | null;
+  sensitive: boolean;
+  visibility: Visibility;
+  inReplyTo: string | null;
+  quote: string | null;
+  publishedAt: string;
+  updatedAt: string | null;
+  attachments: RemoteAttachment[];
+  tags: string[];
+  mentionIris: string[];
+}
+
+function isHttpUrl(u: URL | null | undefined): u is URL {
+  return !!u && (u.protocol === "https:" || u.protocol === "http:");
+}
+
+/** Reads the visibility back from addressing (the inverse of `addressing`). */
+export function visibilityOf(to: URL[], cc: URL[], followers: string | null): Visibility {
+  const pub = PUBLIC_COLLECTION.href;
+  const has = (list: URL[], href: string) => list.some((u) => u.href === href || (href === pub && (u.href === "as:Public" || u.href === "Public")));
+  if (has(to, pub)) return "public";
+  if (has(cc, pub)) return "unlisted";
+  if (followers && (has(to, followers) || has(cc, followers))) return "followers";
+  return "direct";
+}
+
+/**
+ * A remote Note as a post to store. Reads only what is embedded (no fetches),
+ * keeps at most 4 http(s) image attachments, and sanitizes the HTML. Returns
+ * null for a Note we cannot use (no id or author).
+ */
+export async function noteToRemotePost(note: Note, authorFollowers: string | null): Promise<RemotePostInput | null> {
+  if (!note.id || !note.attributionId) return null;
+  const attachments: RemoteAttachment[] = [];
+  for await (const a of note.getAttachments({ suppressError: true })) {
+    if (attachments.length >= 4) break;
+    if (!(a instanceof Document)) continue;
+    const href = a.url instanceof URL ? a.url : a.url instanceof Link ? a.url.href : null;
+    if (!isHttpUrl(href)) continue;
+    const mediaType = a.mediaType ?? "image/jpeg";
+    if (!/^image\/(jpeg|png|gif|webp|avif)$/.test(mediaType)) continue;
+    const alt = (a.name ?? a.summary)?.toString() ?? "";
+    attachments.push({
+      url: href.href,
+      mediaType,
+      width: typeof a.width === "number" && a.width > 0 ? Math.floor(a.width) : null,
+      height: typeof a.height === "number" && a.height > 0 ? Math.floor(a.height) : null,
+      alt: alt.slice(0, 1500),
+    });
+  }
+  const tags: string[] = [];
+  const mentionIris: string[] = [];
+  for await (const t of note.getTags({ suppressError: true })) {
+    if (t instanceof Hashtag && t.name) {
+      const tag = t.name.toString().replace(/^#/, "").toLowerCase();
+      if (/^[\p{L}\p{N}_]{1,100}$/u.test(tag) && !tags.includes(tag)) tags.push(tag);
+    } else if (t instanceof Mention && isHttpUrl(t.href)) {
+      if (!mentionIris.includes(t.href.href)) mentionIris.push(t.href.href);
+    }
+  }
+  const url = note.url instanceof URL ? note.url : note.url instanceof Link ? note.url.href : null;
+  const summary = note.summary?.toString().trim() || null;
+  return {
+    iri: note.id.href,
+    url: isHttpUrl(url) ? url.href : null,
+    authorIri: note.attributionId.href,
+    contentHtml: sanitizeRemoteHtml(note.content?.toString() ?? ""),
+    summary: summary ? summary.slice(0, 1000) : null,
+    sensitive: Boolean(note.sensitive) || Boolean(summary),
+    visibility: visibilityOf(note.toIds, note.ccIds, authorFollowers),
+    inReplyTo: isHttpUrl(note.replyTargetId) ? note.replyTargetId.href : null,
+    quote: isHttpUrl(note.quoteId) ? note.quoteId.href : isHttpUrl(note.quoteUrl) ? note.quoteUrl.href : null,
+    publishedAt: fromInstant(note.published) ?? new Date().toISOString(),
+    updatedAt: fromInstant(note.updated),
+    attachments,
+    tags,
+    mentionIris,
+  };
+}

@@ -1,0 +1,269 @@
+import type { Db } from "../storage/db.ts";
+import type { AccountRow, MediaRow, PostRow, Visibility } from "../storage/schema.ts";
+import { newId, nowIso } from "../storage/time.ts";
+import type { LocalUrls } from "../urls.ts";
+import { DomainError, invalid, notFound } from "./errors.ts";
+import type { DomainEvents } from "./events.ts";
+import { parseCaption, renderCaption } from "./text.ts";
+
+export const VISIBILITIES: readonly Visibility[] = ["public", "unlisted", "followers", "direct"];
+export const MAX_MEDIA = 4;
+export const MAX_ALT = 1500;
+export const MAX_CAPTION = 5000;
+export const MAX_SUMMARY = 500;
+
+/** A post with everything needed to show or federate it. */
+export interface PostDetails {
+  post: PostRow;
+  author: AccountRow;
+  media: MediaRow[];
+  tags: string[];
+  mentions: AccountRow[];
+}
+
+export interface NewPostInput {
+  caption?: string;
+  /** Ids of the author's own generated media, not yet posted, in display order. */
+  mediaIds: string[];
+  /** Alt text per image; a missing one defaults to the image's prompt. */
+  alts?: Array<string | undefined | null>;
+  summary?: string | null;
+  sensitive?: boolean;
+  visibility?: Visibility;
+  showPrompt?: boolean;
+  inReplyTo?: string | null;
+  quote?: string | null;
+}
+
+export interface PostEdit {
+  caption?: string;
+  alts?: Array<string | undefined | null>;
+  summary?: string | null;
+  sensitive?: boolean;
+  showPrompt?: boolean;
+}
+
+/** Finds accounts named in captions; remote lookups happen outside any transaction. */
+export interface MentionResolver {
+  resolve(username: string, host: string | null): Promise<AccountRow | null>;
+}
+
+function checkText(value: string | null | undefined, max: number, what: string): string | null {
+  if (value == null) return null;
+  const v = value.trim();
+  if (v.length > max) throw invalid(`${what} must be at most ${max} characters`);
+  return v === "" ? null : v;
+}
+
+export class PostService {
+  constructor(
+    private readonly db: Db,
+    private readonly urls: LocalUrls,
+    private readonly events: DomainEvents,
+    private readonly mentions: MentionResolver,
+  ) {}
+
+  async #render(caption: string) {
+    const parts = parseCaption(caption);
+    const resolved = new Map<string, AccountRow>();
+    for (const m of parts.mentions.slice(0, 20)) {
+      const host = m.host === this.urls.host.toLowerCase() ? null : m.host;
+      const account = await this.mentions.resolve(m.username, host).catch(() => null);
+      if (account) resolved.set(`${m.username}@${m.host ?? ""}`, account);
+    }
+    const html = renderCaption(caption, {
+      mention: (username, host) => {
+        const a = resolved.get(`${username}@${host ?? ""}`);
+        return a ? { href: a.url ?? a.iri, username: a.username } : null;
+      },
+      tag: (tag) => this.urls.tag(tag).href,
+    });
+    return { html, tags: parts.tags, mentions: [...new Map([...resolved.values()].map((a) => [a.id, a])).values()] };
+  }
+
+  async create(author: AccountRow, input: NewPostInput): Promise<PostDetails> {
+    if (author.domain !== null) throw invalid("Only local accounts post here");
+    const visibility = input.visibility ?? "public";
+    if (!VISIBILITIES.includes(visibility)) throw invalid(`Visibility must be one of ${VISIBILITIES.join(", ")}`);
+    const ids = [...new Set(input.mediaIds)];
+    if (ids.length < 1 || ids.length > MAX_MEDIA) throw invalid(`A post has 1 to ${MAX_MEDIA} images`);
+    if (ids.length !== input.mediaIds.length) throw invalid("The same image is attached twice");
+    const caption = checkText(input.caption ?? "", MAX_CAPTION, "The caption") ?? "";
+    const summary = checkText(input.summary, MAX_SUMMARY, "The content warning");
+    const alts = (input.alts ?? []).map((a) => checkText(a, MAX_ALT, "Alt text"));
+    const media = await this.db.kysely.selectFrom("media").selectAll().where("id", "in", ids).execute();
+    for (const id of ids) {
+      const m = media.find((x) => x.id === id);
+      if (!m || m.account_id !== author.id) throw invalid(`Image ${id} is not one of yours`);
+      if (m.post_id) throw invalid(`Image ${id} is already posted`);
+    }
+    // Mentions may need remote lookups: do them before the transaction.
+    const rendered = await this.#render(caption);
+    const id = newId();
+    const now = nowIso();
+    const post = {
+      id,
+      iri: this.urls.post(author.username, id).href,
+      account_id: author.id,
+      url: this.urls.postPage(author.username, id).href,
+      caption,
+      content_html: rendered.html,
+      summary,
+      sensitive: input.sensitive || summary ? 1 : 0,
+      visibility,
+      show_prompt: input.showPrompt === false ? 0 : 1,
+      in_reply_to_iri: input.inReplyTo ?? null,
+      quote_iri: input.quote ?? null,
+      published_at: now,
+      updated_at: null,
+      deleted_at: null,
+      created_at: now,
+    };
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await trx.insertInto("posts").values(post).execute();
+      for (const [position, mediaId] of ids.entries()) {
+        const m = media.find((x) => x.id === mediaId)!;
+        const r = await trx
+          .updateTable("media")
+          .set({ post_id: id, position, alt: alts[position] ?? m.prompt ?? "" })
+          .where("id", "=", mediaId)
+          .where("post_id", "is", null)
+          .executeTakeFirst();
+        if (Number(r.numUpdatedRows) !== 1) throw invalid(`Image ${mediaId} is already posted`);
+      }
+      if (rendered.tags.length) await trx.insertInto("post_tags").values(rendered.tags.map((tag) => ({ post_id: id, tag }))).execute();
+      if (rendered.mentions.length) {
+        await trx.insertInto("post_mentions").values(rendered.mentions.map((a) => ({ post_id: id, account_id: a.id }))).execute();
+      }
+    });
+    const details = (await this.details(id))!;
+    await this.events.emit("post.published", details);
+    return details;
+  }
+
+  async edit(author: AccountRow, postId: string, edit: PostEdit): Promise<PostDetails> {
+    const current = await this.details(postId);
+    if (!current || current.post.deleted_at) throw notFound("Post");
+    if (current.post.account_id !== author.id) throw new DomainError(403, "Only the author can edit a post", "forbidden");
+    const caption = edit.caption !== undefined ? (checkText(edit.caption, MAX_CAPTION, "The caption") ?? "") : current.post.caption ?? "";
+    const summary = edit.summary !== undefined ? checkText(edit.summary, MAX_SUMMARY, "The content warning") : current.post.summary;
+    const alts = edit.alts?.map((a) => checkText(a, MAX_ALT, "Alt text"));
+    const rendered = await this.#render(caption);
+    const now = nowIso();
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("posts")
+        .set({
+          caption,
+          content_html: rendered.html,
+          summary,
+          sensitive: (edit.sensitive ?? current.post.sensitive === 1) || summary ? 1 : 0,
+          show_prompt: edit.showPrompt === undefined ? current.post.show_prompt : edit.showPrompt ? 1 : 0,
+          updated_at: now,
+        })
+        .where("id", "=", postId)
+        .execute();
+      if (alts) {
+        for (const [i, m] of current.media.entries()) {
+          if (alts[i] !== undefined) await trx.updateTable("media").set({ alt: alts[i] ?? m.prompt ?? "" }).where("id", "=", m.id).execute();
+        }
+      }
+      await trx.deleteFrom("post_tags").where("post_id", "=", postId).execute();
+      if (rendered.tags.length) await trx.insertInto("post_tags").values(rendered.tags.map((tag) => ({ post_id: postId, tag }))).execute();
+      await trx.deleteFrom("post_mentions").where("post_id", "=", postId).execute();
+      if (rendered.mentions.length) {
+        await trx.insertInto("post_mentions").values(rendered.mentions.map((a) => ({ post_id: postId, account_id: a.id }))).execute();
+      }
+    });
+    const details = (await this.details(postId))!;
+    await this.events.emit("post.updated", details);
+    return details;
+  }
+
+  /** Deletes a post: it leaves a tombstone (410) and a Delete goes to everyone who got it. */
+  async delete(author: AccountRow, postId: string): Promise<void> {
+    const current = await this.details(postId);
+    if (!current || current.post.deleted_at) throw notFound("Post");
+    if (current.post.account_id !== author.id) throw new DomainError(403, "Only the author can delete a post", "forbidden");
+    const now = nowIso();
+    await this.db.kysely.updateTable("posts").set({ deleted_at: now }).where("id", "=", postId).execute();
+    await this.events.emit("post.deleted", { ...current, post: { ...current.post, deleted_at: now } });
+  }
+
+  async details(postId: string): Promise<PostDetails | undefined> {
+    const post = await this.db.kysely.selectFrom("posts").selectAll().where("id", "=", postId).executeTakeFirst();
+    return post ? this.#withDetails(post) : undefined;
+  }
+
+  async detailsByIri(iri: string): Promise<PostDetails | undefined> {
+    const post = await this.db.kysely.selectFrom("posts").selectAll().where("iri", "=", iri).executeTakeFirst();
+    return post ? this.#withDetails(post) : undefined;
+  }
+
+  async #withDetails(post: PostRow): Promise<PostDetails> {
+    const k = this.db.kysely;
+    const [author, media, tags, mentions] = await Promise.all([
+      k.selectFrom("accounts").selectAll().where("id", "=", post.account_id).executeTakeFirstOrThrow(),
+      k.selectFrom("media").selectAll().where("post_id", "=", post.id).orderBy("position").execute(),
+      k.selectFrom("post_tags").select("tag").where("post_id", "=", post.id).orderBy("tag").execute(),
+      k
+        .selectFrom("post_mentions")
+        .innerJoin("accounts", "accounts.id", "post_mentions.account_id")
+        .selectAll("accounts")
+        .where("post_mentions.post_id", "=", post.id)
+        .orderBy("accounts.id")
+        .execute(),
+    ]);
+    return { post, author, media, tags: tags.map((t) => t.tag), mentions };
+  }
+
+  /** Public and unlisted posts of an account, newest first (the outbox). */
+  async listPublic(accountId: string, opts: { cursor?: string | null; limit?: number } = {}): Promise<{ items: PostDetails[]; nextCursor: string | null }> {
+    const limit = Math.min(Math.max(opts.limit ?? 20, 1), 100);
+    let q = this.db.kysely
+      .selectFrom("posts")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .where("visibility", "in", ["public", "unlisted"])
+      .where("deleted_at", "is", null)
+      .orderBy("id", "desc")
+      .limit(limit + 1);
+    if (opts.cursor) q = q.where("id", "<", opts.cursor);
+    const rows = await q.execute();
+    const items = await Promise.all(rows.slice(0, limit).map((p) => this.#withDetails(p)));
+    return { items, nextCursor: rows.length > limit ? rows[limit - 1].id : null };
+  }
+
+  async countPublic(accountId: string): Promise<number> {
+    const r = await this.db.kysely
+      .selectFrom("posts")
+      .select((e) => e.fn.countAll().as("n"))
+      .where("account_id", "=", accountId)
+      .where("visibility", "in", ["public", "unlisted"])
+      .where("deleted_at", "is", null)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  /**
+   * Whether `viewer` (an account IRI, or null when anonymous) may see the post.
+   * Public and unlisted: anyone. Followers-only: the author, accepted followers
+   * and mentioned accounts. Direct: the author and mentioned accounts.
+   */
+  async canView(details: PostDetails, viewerIri: string | null): Promise<boolean> {
+    const { post, author, mentions } = details;
+    if (post.visibility === "public" || post.visibility === "unlisted") return true;
+    if (!viewerIri) return false;
+    if (viewerIri === author.iri || mentions.some((m) => m.iri === viewerIri)) return true;
+    if (post.visibility === "direct") return false;
+    const follow = await this.db.kysely
+      .selectFrom("follows")
+      .innerJoin("accounts", "accounts.id", "follows.follower_id")
+      .select("follows.id")
+      .where("follows.following_id", "=", author.id)
+      .where("follows.state", "=", "accepted")
+      .where("accounts.iri", "=", viewerIri)
+      .executeTakeFirst();
+    return follow !== undefined;
+  }
+}
