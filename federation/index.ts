@@ -1,8 +1,9 @@
-import { Accept, Follow, Reject, Undo } from "@fedify/vocab";
+import { Accept, Create, Delete, Follow, Reject, Undo, Update } from "@fedify/vocab";
 import type { PictorFederation } from "../fedify.config.ts";
 import { INSTANCE_ACTOR, paths } from "../src/urls.ts";
 import { registerActors } from "./actors.ts";
 import type { FederationDeps } from "./deps.ts";
+import { onCreate, onDelete, onUpdate } from "./inbox/create.ts";
 import { onFollow, onFollowAnswer, onUndoFollow } from "./inbox/follow.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
 import { registerObjects } from "./objects.ts";
@@ -28,6 +29,9 @@ export function registerFederation(federation: PictorFederation, deps: Federatio
     })
     .on(Accept, (ctx, activity) => onFollowAnswer(ctx, activity, true, deps))
     .on(Reject, (ctx, activity) => onFollowAnswer(ctx, activity, false, deps))
+    .on(Create, (ctx, activity) => onCreate(ctx, activity, deps))
+    .on(Update, (ctx, activity) => onUpdate(ctx, activity, deps))
+    .on(Delete, (ctx, activity) => onDelete(ctx, activity, deps))
     .onError((_ctx, error) => {
       deps.logger.error("Inbox listener failed: {error}", { error });
     });

@@ -7,6 +7,7 @@ import * as m0007 from "./0007_posts.ts";
 import * as m0008 from "./0008_media.ts";
 import * as m0009 from "./0009_post_tags.ts";
 import * as m0010 from "./0010_post_mentions.ts";
+import * as m0011 from "./0011_notifications.ts";
 
 /** Every migration, listed statically, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   "0008_media": m0008,
   "0009_post_tags": m0009,
   "0010_post_mentions": m0010,
+  "0011_notifications": m0011,
 };

@@ -8,6 +8,7 @@ import type { Config } from "./config.ts";
 import { AccountService } from "./domain/accounts.ts";
 import { DomainEvents } from "./domain/events.ts";
 import { FollowService } from "./domain/follows.ts";
+import { NotificationService, registerNotificationHandlers } from "./domain/notifications.ts";
 import { PostService } from "./domain/posts.ts";
 import { createHttpApp } from "./http/app.tsx";
 import { type Db, openDb } from "./storage/db.ts";
@@ -23,6 +24,7 @@ export interface Pictor {
   accounts: AccountService;
   follows: FollowService;
   posts: PostService;
+  notifications: NotificationService;
   federation: PictorFederation;
   http: Hono;
   /** Finds (and stores) an account by @user@host or URL. */
@@ -64,6 +66,8 @@ export async function createPictor(config: Config, options: CreateOptions = {}):
     resolve: async (username, host) =>
       host ? lookup(`@${username}@${host}`).catch(() => null) : ((await accounts.getLocalByUsername(username)) ?? null),
   });
+  const notifications = new NotificationService(db);
+  registerNotificationHandlers(events, notifications, db);
   const stores = options.stores?.(db) ?? { kv: new MemoryKvStore(), queue: new InProcessMessageQueue() };
   const federation = buildFederation(config, stores);
   const deps: FederationDeps = { config, urls, accounts, follows, posts, events, logger: getLogger(["pictor", "federation"]) };
@@ -79,6 +83,7 @@ export async function createPictor(config: Config, options: CreateOptions = {}):
     accounts,
     follows,
     posts,
+    notifications,
     federation,
     http,
     resolveAccount: lookup,

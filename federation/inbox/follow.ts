@@ -2,7 +2,7 @@ import type { InboxContext } from "@fedify/fedify";
 import { type Accept, Follow, type Reject, type Undo } from "@fedify/vocab";
 import { INSTANCE_ACTOR } from "../../src/urls.ts";
 import type { FederationDeps } from "../deps.ts";
-import { actorToRemoteAccount } from "../mappers/actor.ts";
+import { actorAccount } from "./remote-account.ts";
 
 /** The local account an IRI names, if it is one of our actors. */
 async function localTarget(ctx: InboxContext<void>, deps: FederationDeps, iri: URL | null) {
@@ -17,12 +17,9 @@ export async function onFollow(ctx: InboxContext<void>, follow: Follow, deps: Fe
   if (!follow.id || !follow.actorId) return;
   const target = await localTarget(ctx, deps, follow.objectId);
   if (!target) return;
-  // Fedify has checked that the signer owns follow.actorId; fetch the actor (signed, through ctx's loader).
-  const actor = await follow.getActor(ctx);
-  if (!actor?.id || actor.id.href !== follow.actorId.href) return;
-  const input = await actorToRemoteAccount(actor);
-  if (!input) return;
-  const follower = await deps.accounts.upsertRemote(input);
+  // Fedify has checked that the signer owns follow.actorId.
+  const follower = await actorAccount(ctx, deps, follow.actorId);
+  if (!follower) return;
   const { follow: row, created } = await deps.follows.receiveFollow({ iri: follow.id.href, follower, target });
   deps.logger.info("Follow {iri} from {follower} to {target}: {state}", {
     iri: row.iri,

@@ -12,7 +12,7 @@ import {
   PUBLIC_COLLECTION,
   Tombstone,
 } from "@fedify/vocab";
-import type { PostDetails } from "../../src/domain/posts.ts";
+import type { PostDetails, RemotePost } from "../../src/domain/posts.ts";
 import { escapeHtml } from "../../src/domain/text.ts";
 import type { MediaRow, Visibility } from "../../src/storage/schema.ts";
 import { sanitizeRemoteHtml } from "./html.ts";
@@ -105,31 +105,8 @@ export function postToTombstone(details: PostDetails): Tombstone {
   });
 }
 
-export interface RemoteAttachment {
-  url: string;
-  mediaType: string;
-  width: number | null;
-  height: number | null;
-  alt: string;
-}
-
 /** A remote Note as we store it; everything in it is untrusted until here. */
-export interface RemotePostInput {
-  iri: string;
-  url: string | null;
-  authorIri: string;
-  contentHtml: string;
-  summary: string | null;
-  sensitive: boolean;
-  visibility: Visibility;
-  inReplyTo: string | null;
-  quote: string | null;
-  publishedAt: string;
-  updatedAt: string | null;
-  attachments: RemoteAttachment[];
-  tags: string[];
-  mentionIris: string[];
-}
+export type RemotePostInput = RemotePost & { authorIri: string };
 
 function isHttpUrl(u: URL | null | undefined): u is URL {
   return !!u && (u.protocol === "https:" || u.protocol === "http:");
@@ -152,7 +129,7 @@ export function visibilityOf(to: URL[], cc: URL[], followers: string | null): Vi
  */
 export async function noteToRemotePost(note: Note, authorFollowers: string | null): Promise<RemotePostInput | null> {
   if (!note.id || !note.attributionId) return null;
-  const attachments: RemoteAttachment[] = [];
+  const attachments: RemotePost["attachments"] = [];
   for await (const a of note.getAttachments({ suppressError: true })) {
     if (attachments.length >= 4) break;
     if (!(a instanceof Document)) continue;

@@ -11,6 +11,8 @@ export interface DomainEventMap {
   "follow.requested": { follow: FollowRow; follower: AccountRow; following: AccountRow };
   /** A local account stopped following (or withdrew a request to) a remote one. */
   "follow.undone": { follow: FollowRow; follower: AccountRow; following: AccountRow };
+  /** A remote account asked to follow a local one (first time for this pair). */
+  "follow.received": { follow: FollowRow; follower: AccountRow; following: AccountRow };
   /** A local account accepted a remote follower (at once or after approval). */
   "follow.accepted": { follow: FollowRow; follower: AccountRow; following: AccountRow };
   /** A local account rejected a follow request or removed a follower. */
@@ -19,6 +21,8 @@ export interface DomainEventMap {
   "post.published": PostDetails;
   "post.updated": PostDetails;
   "post.deleted": PostDetails;
+  /** A remote post arrived and was stored (first time only). */
+  "post.received": PostDetails;
 }
 
 export type DomainEventName = keyof DomainEventMap;

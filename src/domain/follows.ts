@@ -78,6 +78,7 @@ export class FollowService {
       if (!again) throw new Error("follow vanished while being stored");
       return { follow: again, created: false };
     }
+    await this.events.emit("follow.received", { follow: row, follower: input.follower, following: input.target });
     return { follow: row, created: true };
   }
 
@@ -208,6 +209,20 @@ export class FollowService {
       },
       account,
     }));
+  }
+
+  /** Whether any local account follows this (remote) account. */
+  async hasLocalFollowers(accountId: string): Promise<boolean> {
+    const row = await this.db.kysely
+      .selectFrom("follows")
+      .innerJoin("accounts", "accounts.id", "follows.follower_id")
+      .select("follows.id")
+      .where("follows.following_id", "=", accountId)
+      .where("follows.state", "=", "accepted")
+      .where("accounts.domain", "is", null)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async countFollowers(accountId: string): Promise<number> {

@@ -1,5 +1,6 @@
+import type { Transaction } from "kysely";
 import type { Db } from "../storage/db.ts";
-import type { AccountRow, MediaRow, PostRow, Visibility } from "../storage/schema.ts";
+import type { AccountRow, Database, MediaRow, PostRow, Visibility } from "../storage/schema.ts";
 import { newId, nowIso } from "../storage/time.ts";
 import type { LocalUrls } from "../urls.ts";
 import { DomainError, invalid, notFound } from "./errors.ts";
@@ -41,6 +42,23 @@ export interface PostEdit {
   summary?: string | null;
   sensitive?: boolean;
   showPrompt?: boolean;
+}
+
+/** A remote post as it arrives, already sanitized by the federation mappers. */
+export interface RemotePost {
+  iri: string;
+  url: string | null;
+  contentHtml: string;
+  summary: string | null;
+  sensitive: boolean;
+  visibility: Visibility;
+  inReplyTo: string | null;
+  quote: string | null;
+  publishedAt: string;
+  updatedAt: string | null;
+  attachments: Array<{ url: string; mediaType: string; width: number | null; height: number | null; alt: string }>;
+  tags: string[];
+  mentionIris: string[];
 }
 
 /** Finds accounts named in captions; remote lookups happen outside any transaction. */
@@ -188,6 +206,126 @@ export class PostService {
     const now = nowIso();
     await this.db.kysely.updateTable("posts").set({ deleted_at: now }).where("id", "=", postId).execute();
     await this.events.emit("post.deleted", { ...current, post: { ...current.post, deleted_at: now } });
+  }
+
+  /**
+   * Stores a post that arrived from its author's server. Keyed by the Note's
+   * IRI: a repeat changes nothing. Returns null when it was already known.
+   */
+  async receiveRemote(author: AccountRow, input: RemotePost): Promise<PostDetails | null> {
+    if (author.domain === null) throw invalid("Remote posts come from remote accounts");
+    if (await this.detailsByIri(input.iri)) return null;
+    const mentioned = input.mentionIris.length
+      ? await this.db.kysely.selectFrom("accounts").select("id").where("iri", "in", input.mentionIris.slice(0, 50)).execute()
+      : [];
+    const parent = input.inReplyTo ? await this.db.kysely.selectFrom("posts").select(["id"]).where("iri", "=", input.inReplyTo).executeTakeFirst() : undefined;
+    const id = newId();
+    const now = nowIso();
+    const inserted = await this.db.kysely.transaction().execute(async (trx) => {
+      const rows = await trx
+        .insertInto("posts")
+        .values({
+          id,
+          iri: input.iri,
+          account_id: author.id,
+          url: input.url,
+          caption: null,
+          content_html: input.contentHtml,
+          summary: input.summary,
+          sensitive: input.sensitive ? 1 : 0,
+          visibility: input.visibility,
+          show_prompt: 0,
+          in_reply_to_iri: input.inReplyTo,
+          quote_iri: input.quote,
+          published_at: input.publishedAt,
+          updated_at: input.updatedAt,
+          deleted_at: null,
+          created_at: now,
+        })
+        .onConflict((oc) => oc.column("iri").doNothing())
+        .returning("id")
+        .execute();
+      if (rows.length === 0) return false;
+      await this.#replaceRemoteParts(trx, id, author.id, input, mentioned.map((m) => m.id));
+      if (parent) await trx.updateTable("posts").set((eb) => ({ replies_count: eb("replies_count", "+", 1) })).where("id", "=", parent.id).execute();
+      return true;
+    });
+    if (!inserted) return null;
+    const details = (await this.details(id))!;
+    await this.events.emit("post.received", details);
+    return details;
+  }
+
+  /** Applies an edit from the author's server; older or unchanged versions are ignored. */
+  async updateRemote(author: AccountRow, input: RemotePost): Promise<PostDetails | null> {
+    const current = await this.detailsByIri(input.iri);
+    if (!current || current.post.account_id !== author.id || current.post.deleted_at) return null;
+    if (!input.updatedAt) return null; // Mastodon's rule: no `updated`, no change.
+    if (current.post.updated_at && Date.parse(current.post.updated_at) >= Date.parse(input.updatedAt)) return null;
+    const mentioned = input.mentionIris.length
+      ? await this.db.kysely.selectFrom("accounts").select("id").where("iri", "in", input.mentionIris.slice(0, 50)).execute()
+      : [];
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("posts")
+        .set({
+          url: input.url,
+          content_html: input.contentHtml,
+          summary: input.summary,
+          sensitive: input.sensitive ? 1 : 0,
+          updated_at: input.updatedAt,
+        })
+        .where("id", "=", current.post.id)
+        .execute();
+      await trx.deleteFrom("media").where("post_id", "=", current.post.id).execute();
+      await trx.deleteFrom("post_tags").where("post_id", "=", current.post.id).execute();
+      await trx.deleteFrom("post_mentions").where("post_id", "=", current.post.id).execute();
+      await this.#replaceRemoteParts(trx, current.post.id, author.id, input, mentioned.map((m) => m.id));
+    });
+    return (await this.details(current.post.id))!;
+  }
+
+  /** The author deleted a remote post: it goes, with its media, tags and notifications. */
+  async deleteRemote(author: AccountRow, iri: string): Promise<boolean> {
+    const current = await this.detailsByIri(iri);
+    if (!current || current.post.account_id !== author.id) return false;
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await trx.deleteFrom("posts").where("id", "=", current.post.id).execute();
+      if (current.post.in_reply_to_iri) {
+        await trx
+          .updateTable("posts")
+          .set((eb) => ({ replies_count: eb("replies_count", "-", 1) }))
+          .where("iri", "=", current.post.in_reply_to_iri)
+          .where("replies_count", ">", 0)
+          .execute();
+      }
+    });
+    return true;
+  }
+
+  async #replaceRemoteParts(trx: Transaction<Database>, postId: string, authorId: string, input: RemotePost, mentionIds: string[]) {
+    const now = nowIso();
+    if (input.attachments.length) {
+      await trx
+        .insertInto("media")
+        .values(
+          input.attachments.slice(0, MAX_MEDIA).map((a, position) => ({
+            id: newId(),
+            account_id: authorId,
+            post_id: postId,
+            position,
+            remote_url: a.url,
+            media_type: a.mediaType,
+            width: a.width,
+            height: a.height,
+            alt: a.alt,
+            created_at: now,
+          })),
+        )
+        .execute();
+    }
+    if (input.tags.length) await trx.insertInto("post_tags").values(input.tags.slice(0, 30).map((tag) => ({ post_id: postId, tag }))).execute();
+    if (mentionIds.length) await trx.insertInto("post_mentions").values([...new Set(mentionIds)].map((account_id) => ({ post_id: postId, account_id }))).execute();
   }
 
   async details(postId: string): Promise<PostDetails | undefined> {

@@ -113,6 +113,19 @@ export interface PostMentionsTable {
   account_id: string;
 }
 
+export type NotificationType = "follow" | "follow_request" | "mention" | "reply" | "like" | "boost" | "quote";
+
+export interface NotificationsTable {
+  id: string;
+  account_id: string;
+  type: NotificationType;
+  actor_id: string;
+  post_id: string | null;
+  source_iri: string;
+  created_at: string;
+  read_at: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   local_users: LocalUsersTable;
@@ -122,6 +135,7 @@ export interface Database {
   media: MediaTable;
   post_tags: PostTagsTable;
   post_mentions: PostMentionsTable;
+  notifications: NotificationsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -130,3 +144,4 @@ export type AccountUpdate = Updateable<AccountsTable>;
 export type FollowRow = Selectable<FollowsTable>;
 export type PostRow = Selectable<PostsTable>;
 export type MediaRow = Selectable<MediaTable>;
+export type NotificationRow = Selectable<NotificationsTable>;
