@@ -3,6 +3,7 @@ import type { Config } from "../src/config.ts";
 import type { AccountService } from "../src/domain/accounts.ts";
 import type { DomainEvents } from "../src/domain/events.ts";
 import type { FollowService } from "../src/domain/follows.ts";
+import type { InteractionService } from "../src/domain/interactions.ts";
 import type { PostService } from "../src/domain/posts.ts";
 import type { LocalUrls } from "../src/urls.ts";
 
@@ -13,6 +14,7 @@ export interface FederationDeps {
   accounts: AccountService;
   follows: FollowService;
   posts: PostService;
+  interactions: InteractionService;
   events: DomainEvents;
   logger: Logger;
 }

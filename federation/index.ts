@@ -1,10 +1,11 @@
-import { Accept, Create, Delete, Follow, Reject, Undo, Update } from "@fedify/vocab";
+import { Accept, Announce, Create, Delete, Follow, Like, Reject, Undo, Update } from "@fedify/vocab";
 import type { PictorFederation } from "../fedify.config.ts";
 import { INSTANCE_ACTOR, paths } from "../src/urls.ts";
 import { registerActors } from "./actors.ts";
 import type { FederationDeps } from "./deps.ts";
 import { onCreate, onDelete, onUpdate } from "./inbox/create.ts";
 import { onFollow, onFollowAnswer, onUndoFollow } from "./inbox/follow.ts";
+import { onAnnounce, onLike, onUndoInteraction } from "./inbox/interactions.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
 import { registerObjects } from "./objects.ts";
 import { registerOutbox } from "./outbox.ts";
@@ -25,8 +26,11 @@ export function registerFederation(federation: PictorFederation, deps: Federatio
     .withIdempotency("per-inbox")
     .on(Follow, (ctx, activity) => onFollow(ctx, activity, deps))
     .on(Undo, async (ctx, activity) => {
+      if (await onUndoInteraction(ctx, activity, deps)) return;
       await onUndoFollow(ctx, activity, deps);
     })
+    .on(Like, (ctx, activity) => onLike(ctx, activity, deps))
+    .on(Announce, (ctx, activity) => onAnnounce(ctx, activity, deps))
     .on(Accept, (ctx, activity) => onFollowAnswer(ctx, activity, true, deps))
     .on(Reject, (ctx, activity) => onFollowAnswer(ctx, activity, false, deps))
     .on(Create, (ctx, activity) => onCreate(ctx, activity, deps))

@@ -1,11 +1,12 @@
-import { Accept, type Create, Delete, Follow, type Recipient, Reject, Undo, Update } from "@fedify/vocab";
+import { Accept, Announce, type Create, Delete, Follow, Like, PUBLIC_COLLECTION, type Recipient, Reject, Undo, Update } from "@fedify/vocab";
 import type { PictorFederation } from "../fedify.config.ts";
-import type { AccountRow, FollowRow } from "../src/storage/schema.ts";
+import type { AccountRow, FollowRow, InteractionRow } from "../src/storage/schema.ts";
 import { newId } from "../src/storage/time.ts";
 import type { FederationDeps } from "./deps.ts";
 import type { PostDetails } from "../src/domain/posts.ts";
 import { accountToRecipient } from "./mappers/actor.ts";
 import { postToNote, postToTombstone } from "./mappers/note.ts";
+import { toInstant } from "./mappers/time.ts";
 import { createActivity, noteUrls } from "./objects.ts";
 
 function followObject(follow: FollowRow, follower: AccountRow, following: AccountRow): Follow {
@@ -86,6 +87,53 @@ export function registerOutbox(federation: PictorFederation, deps: FederationDep
         tos: note.toIds,
         ccs: note.ccIds,
       }),
+    );
+  });
+
+  // Likes go to the author; boosts to the booster's followers and the author, so counts move there too.
+  const interactionActivity = ({ interaction, actor, details }: { interaction: InteractionRow; actor: AccountRow; details: PostDetails }) =>
+    interaction.type === "like"
+      ? new Like({ id: new URL(interaction.iri), actor: new URL(actor.iri), object: new URL(details.post.iri), tos: [new URL(details.author.iri)] })
+      : new Announce({
+          id: new URL(interaction.iri),
+          actor: new URL(actor.iri),
+          object: new URL(details.post.iri),
+          published: toInstant(interaction.created_at),
+          tos: [PUBLIC_COLLECTION],
+          ccs: [new URL(deps.urls.followers(actor.username)), new URL(details.author.iri)],
+        });
+
+  const interactionRecipients = async (type: "like" | "boost", actor: AccountRow, details: PostDetails): Promise<Recipient[]> => {
+    const accounts = new Map<string, AccountRow>();
+    accounts.set(details.author.id, details.author);
+    if (type === "boost") {
+      let cursor: string | null = null;
+      do {
+        const page = await deps.follows.followers(actor.id, { cursor, limit: 1000 });
+        for (const { account } of page.items) accounts.set(account.id, account);
+        cursor = page.nextCursor;
+      } while (cursor);
+    }
+    return [...accounts.values()].filter((a) => a.domain !== null && a.inbox_url).map(accountToRecipient);
+  };
+
+  events.on("interaction.created", async (e) => {
+    const recipients = await interactionRecipients(e.interaction.type, e.actor, e.details);
+    if (recipients.length === 0) return;
+    await context().sendActivity({ identifier: e.actor.username }, recipients, interactionActivity(e), {
+      preferSharedInbox: true,
+      orderingKey: e.interaction.iri,
+    });
+  });
+
+  events.on("interaction.withdrawn", async (e) => {
+    const recipients = await interactionRecipients(e.interaction.type, e.actor, e.details);
+    if (recipients.length === 0) return;
+    await context().sendActivity(
+      { identifier: e.actor.username },
+      recipients,
+      new Undo({ id: urls.activity("undo", newId()), actor: new URL(e.actor.iri), object: interactionActivity(e) }),
+      { preferSharedInbox: true, orderingKey: e.interaction.iri },
     );
   });
 

@@ -8,6 +8,8 @@ import * as m0008 from "./0008_media.ts";
 import * as m0009 from "./0009_post_tags.ts";
 import * as m0010 from "./0010_post_mentions.ts";
 import * as m0011 from "./0011_notifications.ts";
+import * as m0012 from "./0012_generation_jobs.ts";
+import * as m0013 from "./0013_interactions.ts";
 
 /** Every migration, listed statically, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +22,6 @@ export const migrations: Record<string, Migration> = {
   "0009_post_tags": m0009,
   "0010_post_mentions": m0010,
   "0011_notifications": m0011,
+  "0012_generation_jobs": m0012,
+  "0013_interactions": m0013,
 };

@@ -8,6 +8,7 @@ import type { Config } from "./config.ts";
 import { AccountService } from "./domain/accounts.ts";
 import { DomainEvents } from "./domain/events.ts";
 import { FollowService } from "./domain/follows.ts";
+import { InteractionService } from "./domain/interactions.ts";
 import { NotificationService, registerNotificationHandlers } from "./domain/notifications.ts";
 import { PostService } from "./domain/posts.ts";
 import { createHttpApp } from "./http/app.tsx";
@@ -25,6 +26,7 @@ export interface Pictor {
   follows: FollowService;
   posts: PostService;
   notifications: NotificationService;
+  interactions: InteractionService;
   federation: PictorFederation;
   http: Hono;
   /** Finds (and stores) an account by @user@host or URL. */
@@ -66,11 +68,12 @@ export async function createPictor(config: Config, options: CreateOptions = {}):
     resolve: async (username, host) =>
       host ? lookup(`@${username}@${host}`).catch(() => null) : ((await accounts.getLocalByUsername(username)) ?? null),
   });
+  const interactions = new InteractionService(db, urls, events);
   const notifications = new NotificationService(db);
   registerNotificationHandlers(events, notifications, db);
   const stores = options.stores?.(db) ?? { kv: new MemoryKvStore(), queue: new InProcessMessageQueue() };
   const federation = buildFederation(config, stores);
-  const deps: FederationDeps = { config, urls, accounts, follows, posts, events, logger: getLogger(["pictor", "federation"]) };
+  const deps: FederationDeps = { config, urls, accounts, follows, posts, interactions, events, logger: getLogger(["pictor", "federation"]) };
   registerFederation(federation, deps);
   lookup = (query) => resolveAccount(federation, deps, query);
   const http = createHttpApp({ config, urls, federation, accounts, follows, posts });
@@ -84,6 +87,7 @@ export async function createPictor(config: Config, options: CreateOptions = {}):
     follows,
     posts,
     notifications,
+    interactions,
     federation,
     http,
     resolveAccount: lookup,

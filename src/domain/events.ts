@@ -1,4 +1,4 @@
-import type { AccountRow, FollowRow } from "../storage/schema.ts";
+import type { AccountRow, FollowRow, InteractionRow } from "../storage/schema.ts";
 import type { PostDetails } from "./posts.ts";
 
 /**
@@ -23,6 +23,12 @@ export interface DomainEventMap {
   "post.deleted": PostDetails;
   /** A remote post arrived and was stored (first time only). */
   "post.received": PostDetails;
+  /** A remote account liked or boosted a post; undone later perhaps. */
+  "interaction.received": { interaction: InteractionRow; actor: AccountRow; details: PostDetails };
+  "interaction.undone": { interaction: InteractionRow; actor: AccountRow };
+  /** A local account liked or boosted a post, or took it back. */
+  "interaction.created": { interaction: InteractionRow; actor: AccountRow; details: PostDetails };
+  "interaction.withdrawn": { interaction: InteractionRow; actor: AccountRow; details: PostDetails };
 }
 
 export type DomainEventName = keyof DomainEventMap;

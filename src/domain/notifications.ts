@@ -95,6 +95,15 @@ export function registerNotificationHandlers(events: DomainEvents, notifications
     });
   });
 
+  events.on("interaction.received", async ({ interaction, actor, details }) => {
+    await notifications.notify({ account: details.author, type: interaction.type, actor, post: details.post, sourceIri: interaction.iri });
+  });
+
+  events.on("interaction.undone", async ({ interaction }) => {
+    const post = await db.kysely.selectFrom("posts").select("account_id").where("id", "=", interaction.post_id).executeTakeFirst();
+    if (post) await notifications.withdraw(post.account_id, interaction.type, interaction.iri);
+  });
+
   events.on("post.received", async ({ post, author, mentions }) => {
     let parentAuthorId: string | null = null;
     if (post.in_reply_to_iri) {

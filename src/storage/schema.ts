@@ -126,6 +126,38 @@ export interface NotificationsTable {
   read_at: string | null;
 }
 
+export type JobState = "queued" | "running" | "done" | "failed";
+
+export interface GenerationJobsTable {
+  id: string;
+  account_id: string;
+  prompt: string;
+  provider: string;
+  model: string;
+  size: string;
+  n: number;
+  seed: number | null;
+  quality: string | null;
+  /** For remixes: the image the provider edits. */
+  source_media_id: string | null;
+  state: JobState;
+  error_code: string | null;
+  error_message: string | null;
+  attempts: Generated<number>;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface InteractionsTable {
+  id: string;
+  iri: string;
+  type: "like" | "boost";
+  account_id: string;
+  post_id: string;
+  created_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   local_users: LocalUsersTable;
@@ -136,6 +168,8 @@ export interface Database {
   post_tags: PostTagsTable;
   post_mentions: PostMentionsTable;
   notifications: NotificationsTable;
+  generation_jobs: GenerationJobsTable;
+  interactions: InteractionsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -145,3 +179,5 @@ export type FollowRow = Selectable<FollowsTable>;
 export type PostRow = Selectable<PostsTable>;
 export type MediaRow = Selectable<MediaTable>;
 export type NotificationRow = Selectable<NotificationsTable>;
+export type GenerationJobRow = Selectable<GenerationJobsTable>;
+export type InteractionRow = Selectable<InteractionsTable>;

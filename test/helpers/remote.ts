@@ -16,6 +16,8 @@ export interface FakeRemote {
   received: Array<{ path: string; body: any; signed: boolean }>;
   /** A request to `url` carrying `activity`, signed by `name`'s key (draft-cavage, as Mastodon does by default). */
   signedPost(url: string, activity: unknown, name: string, spec?: "draft-cavage-http-signatures-12" | "rfc9421"): Promise<Request>;
+  /** Serves a JSON-LD document at a path of this server. */
+  serve(path: string, doc: Record<string, unknown>): void;
   /** A GET of `url` signed by `name`'s key (an authorized fetch). */
   signedGet(url: string, name: string): Promise<Request>;
   close(): Promise<void>;
@@ -36,6 +38,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startFakeRemote(): Promise<FakeRemote> {
   const actors = new Map<string, { doc: Record<string, unknown>; privateKey: CryptoKey }>();
   const received: FakeRemote["received"] = [];
+  const documents = new Map<string, Record<string, unknown>>();
   let origin = "";
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", origin);
@@ -47,6 +50,11 @@ export async function startFakeRemote(): Promise<FakeRemote> {
       } catch {}
       received.push({ path: url.pathname, body, signed: Boolean(req.headers.signature || req.headers["signature-input"]) });
       res.writeHead(202).end();
+      return;
+    }
+    const doc = documents.get(url.pathname);
+    if (doc) {
+      res.writeHead(200, { "Content-Type": "application/activity+json" }).end(JSON.stringify(doc));
       return;
     }
     const m = /^\/users\/([^/]+)$/.exec(url.pathname);
@@ -98,6 +106,9 @@ export async function startFakeRemote(): Promise<FakeRemote> {
         body: JSON.stringify(activity),
       });
       return signRequest(req, actor.privateKey, new URL(`${actorIri(name)}#main-key`), { spec });
+    },
+    serve(path, doc) {
+      documents.set(path, doc);
     },
     async signedGet(url, name) {
       const actor = actors.get(name);
