@@ -11,6 +11,7 @@ import { FollowService } from "./domain/follows.ts";
 import { InteractionService } from "./domain/interactions.ts";
 import { NotificationService, registerNotificationHandlers } from "./domain/notifications.ts";
 import { PostService } from "./domain/posts.ts";
+import { TimelineService } from "./domain/timelines.ts";
 import { createHttpApp } from "./http/app.tsx";
 import { type Db, openDb } from "./storage/db.ts";
 import { migrateToLatest } from "./storage/migrate.ts";
@@ -27,6 +28,7 @@ export interface Pictor {
   posts: PostService;
   notifications: NotificationService;
   interactions: InteractionService;
+  timelines: TimelineService;
   federation: PictorFederation;
   http: Hono;
   /** Finds (and stores) an account by @user@host or URL. */
@@ -69,6 +71,7 @@ export async function createPictor(config: Config, options: CreateOptions = {}):
       host ? lookup(`@${username}@${host}`).catch(() => null) : ((await accounts.getLocalByUsername(username)) ?? null),
   });
   const interactions = new InteractionService(db, urls, events);
+  const timelines = new TimelineService(db, posts);
   const notifications = new NotificationService(db);
   registerNotificationHandlers(events, notifications, db);
   const stores = options.stores?.(db) ?? { kv: new MemoryKvStore(), queue: new InProcessMessageQueue() };
@@ -88,6 +91,7 @@ export async function createPictor(config: Config, options: CreateOptions = {}):
     posts,
     notifications,
     interactions,
+    timelines,
     federation,
     http,
     resolveAccount: lookup,

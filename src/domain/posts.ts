@@ -338,6 +338,39 @@ export class PostService {
     return post ? this.#withDetails(post) : undefined;
   }
 
+  /** Many posts with their details in five queries, in the order of `ids`. */
+  async detailsMany(ids: string[]): Promise<Map<string, PostDetails>> {
+    const out = new Map<string, PostDetails>();
+    if (ids.length === 0) return out;
+    const k = this.db.kysely;
+    const posts = await k.selectFrom("posts").selectAll().where("id", "in", ids).execute();
+    if (posts.length === 0) return out;
+    const postIds = posts.map((p) => p.id);
+    const [authors, media, tags, mentions] = await Promise.all([
+      k.selectFrom("accounts").selectAll().where("id", "in", [...new Set(posts.map((p) => p.account_id))]).execute(),
+      k.selectFrom("media").selectAll().where("post_id", "in", postIds).orderBy("position").execute(),
+      k.selectFrom("post_tags").selectAll().where("post_id", "in", postIds).orderBy("tag").execute(),
+      k
+        .selectFrom("post_mentions")
+        .innerJoin("accounts", "accounts.id", "post_mentions.account_id")
+        .selectAll("accounts")
+        .select("post_mentions.post_id as m_post_id")
+        .where("post_mentions.post_id", "in", postIds)
+        .execute(),
+    ]);
+    const byId = new Map(authors.map((a) => [a.id, a]));
+    for (const post of posts) {
+      out.set(post.id, {
+        post,
+        author: byId.get(post.account_id)!,
+        media: media.filter((m) => m.post_id === post.id),
+        tags: tags.filter((t) => t.post_id === post.id).map((t) => t.tag),
+        mentions: mentions.filter((m) => m.m_post_id === post.id).map(({ m_post_id: _, ...a }) => a),
+      });
+    }
+    return out;
+  }
+
   async #withDetails(post: PostRow): Promise<PostDetails> {
     const k = this.db.kysely;
     const [author, media, tags, mentions] = await Promise.all([
