@@ -50,4 +50,23 @@ export function registerObjects(federation: PictorFederation, deps: FederationDe
       const owner = await ctx.getSignedKeyOwner().catch(() => null);
       return owner?.id ? posts.canView(details, owner.id.href) : false;
     });
+
+  // The replies collection of a local post: public and unlisted replies we know of, oldest first, paged.
+  federation
+    .setCollectionDispatcher("replies", Note, paths.replies, async (ctx, { identifier, id }, cursor) => {
+      const details = await load(identifier, id);
+      if (!details || !(details.post.visibility === "public" || details.post.visibility === "unlisted")) return null;
+      const page = await posts.publicReplies(details.post.iri, { cursor: cursor === "first" ? null : cursor, limit: 20 });
+      return {
+        items: page.items.map((r) =>
+          r.author.domain === null ? postToNote(r, noteUrls(ctx, deps, r.author.username)) : new Note({ id: new URL(r.post.iri), attribution: new URL(r.author.iri) }),
+        ),
+        nextCursor: page.nextCursor,
+      };
+    })
+    .setFirstCursor(() => "first")
+    .setCounter(async (_ctx, { identifier, id }) => {
+      const details = await load(identifier, id);
+      return details ? posts.countPublicReplies(details.post.iri) : null;
+    });
 }

@@ -11,6 +11,7 @@ export const paths = {
   following: "/users/{identifier}/following",
   featured: "/users/{identifier}/featured",
   note: "/users/{identifier}/posts/{id}",
+  replies: "/users/{identifier}/posts/{id}/replies",
   nodeinfo: "/nodeinfo/2.1",
 } as const;
 

@@ -25,6 +25,8 @@ export interface NoteUrls {
   /** The author's followers collection. */
   followers: URL;
   tag(tag: string): URL;
+  /** The post's replies collection. */
+  replies?(details: PostDetails): URL;
 }
 
 /** The label every local post carries, visibly, so the AI origin survives servers that strip file metadata. */
@@ -90,7 +92,7 @@ export function postToNote(details: PostDetails, urls: NoteUrls): Note {
       ...tags.map((t) => new Hashtag({ name: `#${t}`, href: urls.tag(t) })),
       ...mentions.map((a) => new Mention({ href: new URL(a.iri), name: `@${a.username}@${a.domain ?? new URL(a.iri).host}` })),
     ],
-    replies: new Collection({ id: new URL(`${post.iri}/replies`) }),
+    replies: new Collection({ id: urls.replies?.(details) ?? new URL(`${post.iri}/replies`) }),
     interactionPolicy: isPublic
       ? new InteractionPolicy({ canQuote: new InteractionRule({ automaticApproval: PUBLIC_COLLECTION }) })
       : new InteractionPolicy({ canQuote: new InteractionRule({ automaticApproval: new URL(author.iri) }) }),

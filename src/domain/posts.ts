@@ -405,6 +405,35 @@ export class PostService {
     return { items, nextCursor: rows.length > limit ? rows[limit - 1].id : null };
   }
 
+  /** Public and unlisted replies to a post, oldest first. */
+  async publicReplies(iri: string, opts: { cursor?: string | null; limit?: number } = {}): Promise<{ items: PostDetails[]; nextCursor: string | null }> {
+    const limit = Math.min(Math.max(opts.limit ?? 20, 1), 100);
+    let q = this.db.kysely
+      .selectFrom("posts")
+      .select("id")
+      .where("in_reply_to_iri", "=", iri)
+      .where("visibility", "in", ["public", "unlisted"])
+      .where("deleted_at", "is", null)
+      .orderBy("id")
+      .limit(limit + 1);
+    if (opts.cursor) q = q.where("id", ">", opts.cursor);
+    const rows = await q.execute();
+    const page = rows.slice(0, limit);
+    const found = await this.detailsMany(page.map((r) => r.id));
+    return { items: page.map((r) => found.get(r.id)).filter((d): d is PostDetails => Boolean(d)), nextCursor: rows.length > limit ? page[page.length - 1].id : null };
+  }
+
+  async countPublicReplies(iri: string): Promise<number> {
+    const r = await this.db.kysely
+      .selectFrom("posts")
+      .select((e) => e.fn.countAll().as("n"))
+      .where("in_reply_to_iri", "=", iri)
+      .where("visibility", "in", ["public", "unlisted"])
+      .where("deleted_at", "is", null)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
   async countPublic(accountId: string): Promise<number> {
     const r = await this.db.kysely
       .selectFrom("posts")
