@@ -5,6 +5,7 @@ import type { DomainEvents } from "../src/domain/events.ts";
 import type { FollowService } from "../src/domain/follows.ts";
 import type { InteractionService } from "../src/domain/interactions.ts";
 import type { PostService } from "../src/domain/posts.ts";
+import type { QuoteService } from "../src/domain/quotes.ts";
 import type { LocalUrls } from "../src/urls.ts";
 
 /** What the federation module needs from the rest of Pictor; wired by the composition root. */
@@ -15,6 +16,7 @@ export interface FederationDeps {
   follows: FollowService;
   posts: PostService;
   interactions: InteractionService;
+  quotes: QuoteService;
   events: DomainEvents;
   logger: Logger;
 }

@@ -1,4 +1,4 @@
-import { Accept, Announce, Create, Delete, Follow, Like, Reject, Undo, Update } from "@fedify/vocab";
+import { Accept, Announce, Create, Delete, Follow, Like, QuoteRequest, Reject, Undo, Update } from "@fedify/vocab";
 import type { PictorFederation } from "../fedify.config.ts";
 import { INSTANCE_ACTOR, paths } from "../src/urls.ts";
 import { registerActors } from "./actors.ts";
@@ -9,6 +9,7 @@ import { onAnnounce, onLike, onUndoInteraction } from "./inbox/interactions.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
 import { registerObjects } from "./objects.ts";
 import { registerOutbox } from "./outbox.ts";
+import { onQuoteAccepted, onQuoteRequest, registerQuotes } from "./quotes.ts";
 
 export type { FederationDeps } from "./deps.ts";
 
@@ -18,6 +19,7 @@ export function registerFederation(federation: PictorFederation, deps: Federatio
   registerObjects(federation, deps);
   registerNodeInfo(federation, deps);
   registerOutbox(federation, deps);
+  registerQuotes(federation, deps);
 
   federation
     .setInboxListeners(paths.inbox, paths.sharedInbox)
@@ -31,7 +33,11 @@ export function registerFederation(federation: PictorFederation, deps: Federatio
     })
     .on(Like, (ctx, activity) => onLike(ctx, activity, deps))
     .on(Announce, (ctx, activity) => onAnnounce(ctx, activity, deps))
-    .on(Accept, (ctx, activity) => onFollowAnswer(ctx, activity, true, deps))
+    .on(Accept, async (ctx, activity) => {
+      if (await onQuoteAccepted(ctx, activity, deps)) return;
+      await onFollowAnswer(ctx, activity, true, deps);
+    })
+    .on(QuoteRequest, (ctx, activity) => onQuoteRequest(ctx, activity, deps))
     .on(Reject, (ctx, activity) => onFollowAnswer(ctx, activity, false, deps))
     .on(Create, (ctx, activity) => onCreate(ctx, activity, deps))
     .on(Update, (ctx, activity) => onUpdate(ctx, activity, deps))

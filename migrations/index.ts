@@ -10,6 +10,8 @@ import * as m0010 from "./0010_post_mentions.ts";
 import * as m0011 from "./0011_notifications.ts";
 import * as m0012 from "./0012_generation_jobs.ts";
 import * as m0013 from "./0013_interactions.ts";
+import * as m0014 from "./0014_quote_stamps.ts";
+import * as m0015 from "./0015_posts_quote_authorization.ts";
 
 /** Every migration, listed statically, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +26,6 @@ export const migrations: Record<string, Migration> = {
   "0011_notifications": m0011,
   "0012_generation_jobs": m0012,
   "0013_interactions": m0013,
+  "0014_quote_stamps": m0014,
+  "0015_posts_quote_authorization": m0015,
 };

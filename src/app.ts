@@ -11,6 +11,7 @@ import { FollowService } from "./domain/follows.ts";
 import { InteractionService } from "./domain/interactions.ts";
 import { NotificationService, registerNotificationHandlers } from "./domain/notifications.ts";
 import { PostService } from "./domain/posts.ts";
+import { QuoteService } from "./domain/quotes.ts";
 import { TimelineService } from "./domain/timelines.ts";
 import { createHttpApp } from "./http/app.tsx";
 import { type Db, openDb } from "./storage/db.ts";
@@ -29,6 +30,7 @@ export interface Pictor {
   notifications: NotificationService;
   interactions: InteractionService;
   timelines: TimelineService;
+  quotes: QuoteService;
   federation: PictorFederation;
   http: Hono;
   /** Finds (and stores) an account by @user@host or URL. */
@@ -72,11 +74,12 @@ export async function createPictor(config: Config, options: CreateOptions = {}):
   });
   const interactions = new InteractionService(db, urls, events);
   const timelines = new TimelineService(db, posts);
+  const quotes = new QuoteService(db, posts, events);
   const notifications = new NotificationService(db);
   registerNotificationHandlers(events, notifications, db);
   const stores = options.stores?.(db) ?? { kv: new MemoryKvStore(), queue: new InProcessMessageQueue() };
   const federation = buildFederation(config, stores);
-  const deps: FederationDeps = { config, urls, accounts, follows, posts, interactions, events, logger: getLogger(["pictor", "federation"]) };
+  const deps: FederationDeps = { config, urls, accounts, follows, posts, interactions, quotes, events, logger: getLogger(["pictor", "federation"]) };
   registerFederation(federation, deps);
   lookup = (query) => resolveAccount(federation, deps, query);
   const http = createHttpApp({ config, urls, federation, accounts, follows, posts });
@@ -92,6 +95,7 @@ export async function createPictor(config: Config, options: CreateOptions = {}):
     notifications,
     interactions,
     timelines,
+    quotes,
     federation,
     http,
     resolveAccount: lookup,

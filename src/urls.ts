@@ -12,6 +12,7 @@ export const paths = {
   featured: "/users/{identifier}/featured",
   note: "/users/{identifier}/posts/{id}",
   replies: "/users/{identifier}/posts/{id}/replies",
+  quoteStamp: "/quotes/{id}",
   nodeinfo: "/nodeinfo/2.1",
 } as const;
 
@@ -43,6 +44,10 @@ export class LocalUrls {
   /** A file in the local media store. */
   media(key: string): URL {
     return this.#u(`/media/${encodeURIComponent(key)}`);
+  }
+  /** A QuoteAuthorization stamp we issued. */
+  quoteStamp(id: string): URL {
+    return this.#u(`/quotes/${encodeURIComponent(id)}`);
   }
   tag(tag: string): URL {
     return this.#u(`/tags/${encodeURIComponent(tag)}`);

@@ -4,6 +4,7 @@ import type { AccountRow } from "../../src/storage/schema.ts";
 import type { FederationDeps } from "../deps.ts";
 import { actorToRemoteAccount } from "../mappers/actor.ts";
 import { noteToRemotePost, type RemotePostInput } from "../mappers/note.ts";
+import { onStampDeleted } from "../quotes.ts";
 import { actorAccount } from "./remote-account.ts";
 
 /**
@@ -69,5 +70,6 @@ export async function onDelete(_ctx: InboxContext<void>, del: Delete, deps: Fede
     deps.logger.info("Removed deleted remote account {iri}", { iri: author.iri });
     return;
   }
+  if (await onStampDeleted(del.objectId, deps)) return;
   await deps.posts.deleteRemote(author, del.objectId.href);
 }

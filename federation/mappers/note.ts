@@ -87,6 +87,7 @@ export function postToNote(details: PostDetails, urls: NoteUrls): Note {
     replyTarget: post.in_reply_to_iri ? new URL(post.in_reply_to_iri) : null,
     quote: post.quote_iri ? new URL(post.quote_iri) : null,
     quoteUrl: post.quote_iri ? new URL(post.quote_iri) : null,
+    quoteAuthorization: post.quote_authorization_iri ? new URL(post.quote_authorization_iri) : null,
     attachments: media.map((m) => attachment(m, urls)),
     tags: [
       ...tags.map((t) => new Hashtag({ name: `#${t}`, href: urls.tag(t) })),

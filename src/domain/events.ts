@@ -1,4 +1,4 @@
-import type { AccountRow, FollowRow, InteractionRow } from "../storage/schema.ts";
+import type { AccountRow, FollowRow, InteractionRow, QuoteStampRow } from "../storage/schema.ts";
 import type { PostDetails } from "./posts.ts";
 
 /**
@@ -26,6 +26,10 @@ export interface DomainEventMap {
   /** A remote account liked or boosted a post; undone later perhaps. */
   "interaction.received": { interaction: InteractionRow; actor: AccountRow; details: PostDetails };
   "interaction.undone": { interaction: InteractionRow; actor: AccountRow };
+  /** A quote of a local post was allowed (answer with Accept + stamp), refused, or revoked. */
+  "quote.accepted": { stamp: QuoteStampRow; quoter: AccountRow; quoted: PostDetails; requestIri: string };
+  "quote.rejected": { requestIri: string; quoter: AccountRow; quoted: PostDetails; quotingIri: string };
+  "quote.revoked": { stamp: QuoteStampRow; quoter: AccountRow; quoted: PostDetails };
   /** A local account liked or boosted a post, or took it back. */
   "interaction.created": { interaction: InteractionRow; actor: AccountRow; details: PostDetails };
   "interaction.withdrawn": { interaction: InteractionRow; actor: AccountRow; details: PostDetails };

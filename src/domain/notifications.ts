@@ -104,6 +104,10 @@ export function registerNotificationHandlers(events: DomainEvents, notifications
     if (post) await notifications.withdraw(post.account_id, interaction.type, interaction.iri);
   });
 
+  events.on("quote.accepted", async ({ stamp, quoter, quoted }) => {
+    await notifications.notify({ account: quoted.author, type: "quote", actor: quoter, post: quoted.post, sourceIri: stamp.quoting_iri });
+  });
+
   events.on("post.received", async ({ post, author, mentions }) => {
     let parentAuthorId: string | null = null;
     if (post.in_reply_to_iri) {

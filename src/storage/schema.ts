@@ -68,6 +68,8 @@ export interface PostsTable {
   show_prompt: Generated<number>;
   in_reply_to_iri: string | null;
   quote_iri: string | null;
+  /** The stamp (FEP-044f QuoteAuthorization) that lets this post quote quote_iri. */
+  quote_authorization_iri: string | null;
   replies_count: Generated<number>;
   likes_count: Generated<number>;
   boosts_count: Generated<number>;
@@ -158,6 +160,16 @@ export interface InteractionsTable {
   created_at: string;
 }
 
+export interface QuoteStampsTable {
+  id: string;
+  post_id: string;
+  quoting_iri: string;
+  quoter_id: string;
+  request_iri: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   local_users: LocalUsersTable;
@@ -170,6 +182,7 @@ export interface Database {
   notifications: NotificationsTable;
   generation_jobs: GenerationJobsTable;
   interactions: InteractionsTable;
+  quote_stamps: QuoteStampsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -181,3 +194,4 @@ export type MediaRow = Selectable<MediaTable>;
 export type NotificationRow = Selectable<NotificationsTable>;
 export type GenerationJobRow = Selectable<GenerationJobsTable>;
 export type InteractionRow = Selectable<InteractionsTable>;
+export type QuoteStampRow = Selectable<QuoteStampsTable>;

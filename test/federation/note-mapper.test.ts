@@ -42,6 +42,7 @@ function details(visibility: Visibility, extra: Partial<PostDetails["post"]> = {
       show_prompt: 1,
       in_reply_to_iri: null,
       quote_iri: null,
+      quote_authorization_iri: null,
       replies_count: 0,
       likes_count: 0,
       boosts_count: 0,
