@@ -4,6 +4,7 @@ import type { AccountService } from "../src/domain/accounts.ts";
 import type { DomainEvents } from "../src/domain/events.ts";
 import type { FollowService } from "../src/domain/follows.ts";
 import type { InteractionService } from "../src/domain/interactions.ts";
+import type { ModerationService } from "../src/domain/moderation.ts";
 import type { PostService } from "../src/domain/posts.ts";
 import type { QuoteService } from "../src/domain/quotes.ts";
 import type { LocalUrls } from "../src/urls.ts";
@@ -17,6 +18,7 @@ export interface FederationDeps {
   posts: PostService;
   interactions: InteractionService;
   quotes: QuoteService;
+  moderation: ModerationService;
   events: DomainEvents;
   logger: Logger;
 }

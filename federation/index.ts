@@ -1,4 +1,4 @@
-import { Accept, Announce, Create, Delete, Follow, Like, QuoteRequest, Reject, Undo, Update } from "@fedify/vocab";
+import { Accept, Announce, Block, Create, Delete, Flag, Follow, Like, QuoteRequest, Reject, Undo, Update } from "@fedify/vocab";
 import type { PictorFederation } from "../fedify.config.ts";
 import { INSTANCE_ACTOR, paths } from "../src/urls.ts";
 import { registerActors } from "./actors.ts";
@@ -6,6 +6,7 @@ import type { FederationDeps } from "./deps.ts";
 import { onCreate, onDelete, onUpdate } from "./inbox/create.ts";
 import { onFollow, onFollowAnswer, onUndoFollow } from "./inbox/follow.ts";
 import { onAnnounce, onLike, onUndoInteraction } from "./inbox/interactions.ts";
+import { onBlock, onFlag, onUndoBlock } from "./inbox/moderation.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
 import { registerObjects } from "./objects.ts";
 import { registerOutbox } from "./outbox.ts";
@@ -29,9 +30,12 @@ export function registerFederation(federation: PictorFederation, deps: Federatio
     .on(Follow, (ctx, activity) => onFollow(ctx, activity, deps))
     .on(Undo, async (ctx, activity) => {
       if (await onUndoInteraction(ctx, activity, deps)) return;
+      if (await onUndoBlock(ctx, activity, deps)) return;
       await onUndoFollow(ctx, activity, deps);
     })
     .on(Like, (ctx, activity) => onLike(ctx, activity, deps))
+    .on(Block, (ctx, activity) => onBlock(ctx, activity, deps))
+    .on(Flag, (ctx, activity) => onFlag(ctx, activity, deps))
     .on(Announce, (ctx, activity) => onAnnounce(ctx, activity, deps))
     .on(Accept, async (ctx, activity) => {
       if (await onQuoteAccepted(ctx, activity, deps)) return;

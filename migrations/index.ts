@@ -12,6 +12,8 @@ import * as m0012 from "./0012_generation_jobs.ts";
 import * as m0013 from "./0013_interactions.ts";
 import * as m0014 from "./0014_quote_stamps.ts";
 import * as m0015 from "./0015_posts_quote_authorization.ts";
+import * as m0016 from "./0016_blocks.ts";
+import * as m0017 from "./0017_reports.ts";
 
 /** Every migration, listed statically, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +30,6 @@ export const migrations: Record<string, Migration> = {
   "0013_interactions": m0013,
   "0014_quote_stamps": m0014,
   "0015_posts_quote_authorization": m0015,
+  "0016_blocks": m0016,
+  "0017_reports": m0017,
 };

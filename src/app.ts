@@ -11,6 +11,7 @@ import { FollowService } from "./domain/follows.ts";
 import { InteractionService } from "./domain/interactions.ts";
 import { NotificationService, registerNotificationHandlers } from "./domain/notifications.ts";
 import { PostService } from "./domain/posts.ts";
+import { ModerationService } from "./domain/moderation.ts";
 import { QuoteService } from "./domain/quotes.ts";
 import { TimelineService } from "./domain/timelines.ts";
 import { createHttpApp } from "./http/app.tsx";
@@ -31,6 +32,7 @@ export interface Pictor {
   interactions: InteractionService;
   timelines: TimelineService;
   quotes: QuoteService;
+  moderation: ModerationService;
   federation: PictorFederation;
   http: Hono;
   /** Finds (and stores) an account by @user@host or URL. */
@@ -75,11 +77,12 @@ export async function createPictor(config: Config, options: CreateOptions = {}):
   const interactions = new InteractionService(db, urls, events);
   const timelines = new TimelineService(db, posts);
   const quotes = new QuoteService(db, posts, events);
+  const moderation = new ModerationService(db);
   const notifications = new NotificationService(db);
   registerNotificationHandlers(events, notifications, db);
   const stores = options.stores?.(db) ?? { kv: new MemoryKvStore(), queue: new InProcessMessageQueue() };
   const federation = buildFederation(config, stores);
-  const deps: FederationDeps = { config, urls, accounts, follows, posts, interactions, quotes, events, logger: getLogger(["pictor", "federation"]) };
+  const deps: FederationDeps = { config, urls, accounts, follows, posts, interactions, quotes, moderation, events, logger: getLogger(["pictor", "federation"]) };
   registerFederation(federation, deps);
   lookup = (query) => resolveAccount(federation, deps, query);
   const http = createHttpApp({ config, urls, federation, accounts, follows, posts });
@@ -96,6 +99,7 @@ export async function createPictor(config: Config, options: CreateOptions = {}):
     interactions,
     timelines,
     quotes,
+    moderation,
     federation,
     http,
     resolveAccount: lookup,

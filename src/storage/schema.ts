@@ -170,6 +170,26 @@ export interface QuoteStampsTable {
   revoked_at: string | null;
 }
 
+export interface BlocksTable {
+  id: string;
+  iri: string;
+  account_id: string;
+  target_id: string;
+  created_at: string;
+}
+
+export interface ReportsTable {
+  id: string;
+  iri: string;
+  reporter_id: string;
+  target_id: string | null;
+  /** JSON array of reported object IRIs. */
+  object_iris: Generated<string>;
+  comment: Generated<string>;
+  created_at: string;
+  resolved_at: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   local_users: LocalUsersTable;
@@ -183,6 +203,8 @@ export interface Database {
   generation_jobs: GenerationJobsTable;
   interactions: InteractionsTable;
   quote_stamps: QuoteStampsTable;
+  blocks: BlocksTable;
+  reports: ReportsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -195,3 +217,4 @@ export type NotificationRow = Selectable<NotificationsTable>;
 export type GenerationJobRow = Selectable<GenerationJobsTable>;
 export type InteractionRow = Selectable<InteractionsTable>;
 export type QuoteStampRow = Selectable<QuoteStampsTable>;
+export type ReportRow = Selectable<ReportsTable>;
