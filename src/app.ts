@@ -4,13 +4,14 @@ import type { Hono } from "hono";
 import { buildFederation, type FederationStores, type PictorFederation } from "../fedify.config.ts";
 import { registerFederation, type FederationDeps } from "../federation/index.ts";
 import { resolveAccount } from "../federation/lookup.ts";
+import { fetchThread } from "../federation/threads.ts";
 import type { Config } from "./config.ts";
 import { AccountService } from "./domain/accounts.ts";
 import { DomainEvents } from "./domain/events.ts";
 import { FollowService } from "./domain/follows.ts";
 import { InteractionService } from "./domain/interactions.ts";
 import { NotificationService, registerNotificationHandlers } from "./domain/notifications.ts";
-import { PostService } from "./domain/posts.ts";
+import { type PostDetails, PostService } from "./domain/posts.ts";
 import { ModerationService } from "./domain/moderation.ts";
 import { QuoteService } from "./domain/quotes.ts";
 import { TimelineService } from "./domain/timelines.ts";
@@ -37,6 +38,8 @@ export interface Pictor {
   http: Hono;
   /** Finds (and stores) an account by @user@host or URL. */
   resolveAccount(query: string): Promise<AccountRow>;
+  /** Fetches a thread's missing ancestors and remote replies (bounded); returns how many were stored. */
+  fetchThread(details: PostDetails): Promise<number>;
   /** Consumes the persistent queue until the signal aborts. */
   startQueue(signal: AbortSignal): Promise<void>;
   /** Waits for pending event handlers, then closes the database. */
@@ -103,6 +106,7 @@ export async function createPictor(config: Config, options: CreateOptions = {}):
     federation,
     http,
     resolveAccount: lookup,
+    fetchThread: (details) => fetchThread(federation, deps, details),
     startQueue: (signal) => federation.startQueue(undefined, { signal }),
     async close() {
       await events.drain();

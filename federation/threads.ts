@@ -1,0 +1,66 @@
+import type { Context, DocumentLoader } from "@fedify/fedify";
+import { Note, traverseCollection } from "@fedify/vocab";
+import type { PictorFederation } from "../fedify.config.ts";
+import type { PostDetails } from "../src/domain/posts.ts";
+import { INSTANCE_ACTOR } from "../src/urls.ts";
+import type { FederationDeps } from "./deps.ts";
+import { actorAccount } from "./inbox/remote-account.ts";
+import { noteToRemotePost } from "./mappers/note.ts";
+
+/** Fetches a public Note from its own origin and stores it (with its author). */
+async function fetchNote(ctx: Context<void>, loader: DocumentLoader, deps: FederationDeps, iri: URL): Promise<PostDetails | undefined> {
+  const known = await deps.posts.detailsByIri(iri.href);
+  if (known) return known;
+  if (iri.protocol !== "https:" && iri.protocol !== "http:") return undefined;
+  const object = await ctx.lookupObject(iri, { documentLoader: loader }).catch(() => null);
+  if (!(object instanceof Note) || object.id?.href !== iri.href || !object.attributionId) return undefined;
+  if (object.attributionId.origin !== iri.origin) return undefined;
+  const author = await actorAccount(Object.assign(ctx, { documentLoader: loader }), deps, object.attributionId, loader);
+  if (!author) return undefined;
+  const input = await noteToRemotePost(object, author.followers_url);
+  if (!input || input.visibility === "followers" || input.visibility === "direct") return undefined;
+  return (await deps.posts.receiveRemote(author, input)) ?? (await deps.posts.detailsByIri(iri.href));
+}
+
+/**
+ * Completes a thread on demand: missing ancestors (at most `maxDepth`), and
+ * for a remote post the replies its own server lists (at most `maxReplies`),
+ * each fetched from its own origin and signed by the instance actor.
+ * Returns how many posts were stored.
+ */
+export async function fetchThread(
+  federation: PictorFederation,
+  deps: FederationDeps,
+  details: PostDetails,
+  opts: { maxDepth?: number; maxReplies?: number } = {},
+): Promise<number> {
+  const maxDepth = opts.maxDepth ?? 10;
+  const maxReplies = opts.maxReplies ?? 40;
+  const ctx = federation.createContext(deps.urls.origin, undefined);
+  const loader = await ctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
+  let fetched = 0;
+  let parentIri = details.post.in_reply_to_iri;
+  const seen = new Set([details.post.iri]);
+  for (let depth = 0; parentIri && depth < maxDepth && !seen.has(parentIri); depth++) {
+    seen.add(parentIri);
+    const wasKnown = Boolean(await deps.posts.detailsByIri(parentIri));
+    const parent = await fetchNote(ctx, loader, deps, new URL(parentIri));
+    if (!parent) break;
+    if (!wasKnown) fetched++;
+    parentIri = parent.post.in_reply_to_iri;
+  }
+  if (details.author.domain !== null) {
+    const note = await ctx.lookupObject(details.post.iri, { documentLoader: loader }).catch(() => null);
+    const replies = note instanceof Note ? await note.getReplies({ documentLoader: loader, suppressError: true }).catch(() => null) : null;
+    if (replies) {
+      let count = 0;
+      for await (const item of traverseCollection(replies, { documentLoader: loader, suppressError: true })) {
+        if (count++ >= maxReplies) break;
+        const id = item.id;
+        if (!id || (await deps.posts.detailsByIri(id.href))) continue;
+        if (await fetchNote(ctx, loader, deps, id)) fetched++;
+      }
+    }
+  }
+  return fetched;
+}
