@@ -49,20 +49,25 @@ export function parseSize(size: string): { width: number; height: number } {
   return { width: Number(m[1]), height: Number(m[2]) };
 }
 
+/** Trims the prompt and checks it is neither empty nor longer than maxLength characters. */
+export function validatePrompt(prompt: unknown, maxLength: number): string {
+  if (typeof prompt !== "string") throw badRequest("A prompt is required.");
+  const trimmed = prompt.trim();
+  if (trimmed.length === 0) throw badRequest("The prompt is empty: describe the image you want.");
+  const length = [...trimmed].length;
+  if (length > maxLength) {
+    throw badRequest(`The prompt is ${length} characters long; the limit is ${maxLength}. Shorten it and try again.`);
+  }
+  return trimmed;
+}
+
 /**
  * Checks a request against the model's rules and fills in defaults. Every
  * problem becomes a bad_request GenerationError whose message names the
  * field and what is allowed.
  */
 export function validateRequest(req: GenerationRequest, limits: RequestLimits): ValidRequest {
-  if (typeof req.prompt !== "string") throw badRequest("A prompt is required.");
-  const prompt = req.prompt.trim();
-  if (prompt.length === 0) throw badRequest("The prompt is empty: describe the image you want.");
-  if (prompt.length > limits.maxPromptLength) {
-    throw badRequest(
-      `The prompt is ${prompt.length} characters long; the limit is ${limits.maxPromptLength}. Shorten it and try again.`,
-    );
-  }
+  const prompt = validatePrompt(req.prompt, limits.maxPromptLength);
 
   const model = req.model ?? limits.defaultModel;
   const rules = Object.hasOwn(limits.models, model) ? limits.models[model] : undefined;

@@ -1,0 +1,89 @@
+import { createBuiltinProvider } from "./builtin.ts";
+import type { GenerationConfig } from "./config.ts";
+import { GenerationError } from "./errors.ts";
+import { createOpenAIProvider } from "./openai.ts";
+import { createPromptPolicy, type PromptPolicy } from "./policy.ts";
+import type { RetryOptions } from "./retry.ts";
+import type { EditRequest, GeneratedImage, GenerationRequest, ImageProvider, PromptVerdict } from "./types.ts";
+import { validatePrompt } from "./validate.ts";
+
+export { BUILTIN_MODEL, BUILTIN_PROVIDER, createBuiltinProvider } from "./builtin.ts";
+export { type GenerationConfig, loadGenerationConfig } from "./config.ts";
+export { GENERATION_ERROR_CODES, GenerationError, type GenerationErrorCode, isGenerationError } from "./errors.ts";
+export { classifyOpenAIError, createOpenAIProvider, OPENAI_PROVIDER } from "./openai.ts";
+export { checkBlocklist, compileBlocklist, createPromptPolicy, type Moderator, type PromptPolicy } from "./policy.ts";
+export { backoffDelay, type RetryOptions, withRetry } from "./retry.ts";
+export type * from "./types.ts";
+export { parseSize, validateRequest } from "./validate.ts";
+
+export interface GenerationDeps {
+  /** For the OpenAI client and image downloads. */
+  fetch?: typeof fetch;
+  /** Backoff waits; tests make them instant. */
+  sleep?: RetryOptions["sleep"];
+  /** Seeds for the builtin provider, jitter for backoff. */
+  random?: () => number;
+}
+
+/** The provider the configuration asks for. */
+export function createImageProvider(config: GenerationConfig, deps: GenerationDeps = {}): ImageProvider {
+  return buildProvider(config, deps).provider;
+}
+
+function buildProvider(config: GenerationConfig, deps: GenerationDeps) {
+  const retry: RetryOptions = { ...config.retry, sleep: deps.sleep, random: deps.random };
+  if (config.provider === "openai" && config.openai) {
+    const o = config.openai;
+    const provider = createOpenAIProvider({
+      apiKey: o.apiKey,
+      baseURL: o.baseURL,
+      models: o.models,
+      defaultModel: o.defaultModel,
+      timeoutMs: o.timeoutMs,
+      maxPromptLength: config.prompt.maxLength,
+      limits: config.media,
+      retry,
+      fetch: deps.fetch,
+    });
+    return { provider, moderator: o.moderation ? provider.moderate : undefined };
+  }
+  const provider = createBuiltinProvider({ maxPromptLength: config.prompt.maxLength, limits: config.media, random: deps.random });
+  return { provider, moderator: undefined };
+}
+
+/** A provider with the instance's prompt policy in front of it. */
+export interface ImageGenerator {
+  readonly provider: ImageProvider;
+  readonly policy: PromptPolicy;
+  /** Whether a prompt may be used, and if not, why (for forms that check before submitting). */
+  checkPrompt(prompt: string, signal?: AbortSignal): Promise<PromptVerdict>;
+  /** Checks the prompt, then generates. A refused prompt is a content_policy GenerationError carrying the reason. */
+  generate(req: GenerationRequest): Promise<GeneratedImage[]>;
+  /** Checks the prompt, then edits; bad_request when the provider cannot edit. */
+  edit(req: EditRequest): Promise<GeneratedImage[]>;
+}
+
+export function createImageGenerator(config: GenerationConfig, deps: GenerationDeps = {}): ImageGenerator {
+  const { provider, moderator } = buildProvider(config, deps);
+  const policy = createPromptPolicy({ blocklist: config.prompt.blocklist, moderator });
+  const guard = async (req: GenerationRequest) => {
+    validatePrompt(req.prompt, config.prompt.maxLength);
+    const verdict = await policy.checkPrompt(req.prompt, req.signal);
+    if (!verdict.allowed) throw new GenerationError("content_policy", verdict.reason, { retryable: false });
+  };
+  return {
+    provider,
+    policy,
+    checkPrompt: (prompt, signal) => policy.checkPrompt(prompt, signal),
+    async generate(req) {
+      await guard(req);
+      return provider.generate(req);
+    },
+    async edit(req) {
+      if (!provider.edit) throw new GenerationError("bad_request", `The ${provider.name} provider cannot edit images.`);
+      await guard(req);
+      return provider.edit(req);
+    },
+  };
+}
+

@@ -1,0 +1,117 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One request as the fake server saw it. */
+export interface SeenRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage["headers"];
+  /** Parsed JSON body, for JSON requests. */
+  json?: Record<string, unknown>;
+  /** Parsed multipart body, for /images/edits. */
+  form?: FormData;
+}
+
+export interface FakeReply {
+  status?: number;
+  /** An object is sent as JSON; a Buffer or string as is. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Wait this long before answering. */
+  delayMs?: number;
+}
+
+export type Handler = (req: SeenRequest) => FakeReply | Promise<FakeReply>;
+
+/**
+ * A loopback HTTP server that speaks enough of the OpenAI API for the real
+ * client: POST /v1/images/generations, /v1/images/edits (multipart),
+ * /v1/moderations, plus GET /files/* for image URLs. Each route answers from
+ * a queue of scripted replies (the last one repeats), and every request is
+ * recorded.
+ */
+export class FakeOpenAI {
+  readonly seen: SeenRequest[] = [];
+  readonly #routes = new Map<string, Handler[]>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #server?: Server;
+  baseURL = "";
+  origin = "";
+
+  /** Scripts the replies for "METHOD /path" (e.g. "POST /v1/images/generations"). */
+  on(route: string, ...handlers: Array<Handler | FakeReply>): this {
+    this.#routes.set(route, handlers.map((h) => (typeof h === "function" ? h : () => h)));
+    return this;
+  }
+
+  /** Requests seen for one route. */
+  calls(route: string): SeenRequest[] {
+    const [method, path] = route.split(" ");
+    return this.seen.filter((r) => r.method === method && r.path === path);
+  }
+
+  reset(): void {
+    this.seen.length = 0;
+    this.#routes.clear();
+  }
+
+  async start(): Promise<this> {
+    this.#server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const raw = Buffer.concat(chunks);
+      const url = new URL(req.url ?? "/", "http://127.0.0.1");
+      const seen: SeenRequest = { method: req.method ?? "GET", path: url.pathname, headers: req.headers };
+      const type = req.headers["content-type"] ?? "";
+      if (type.startsWith("application/json")) seen.json = JSON.parse(raw.toString("utf8"));
+      if (type.startsWith("multipart/form-data")) {
+        seen.form = await new Request("http://x/", { method: "POST", headers: { "content-type": type }, body: raw }).formData();
+      }
+      this.seen.push(seen);
+
+      const route = `${seen.method} ${seen.path}`;
+      const queue = this.#routes.get(route) ?? this.#routes.get(`${seen.method} *`);
+      const handler = queue && (queue.length > 1 ? (queue.shift() as Handler) : queue[0]);
+      const reply: FakeReply = handler ? await handler(seen) : { status: 404, body: { error: { message: `no route ${route}` } } };
+
+      const send = () => {
+        const body = reply.body;
+        const isBytes = Buffer.isBuffer(body) || typeof body === "string";
+        const headers = { "content-type": isBytes ? "application/octet-stream" : "application/json", ...reply.headers };
+        res.writeHead(reply.status ?? 200, headers);
+        res.end(body === undefined ? undefined : isBytes ? body : JSON.stringify(body));
+      };
+      if (reply.delayMs) {
+        const timer = setTimeout(() => {
+          this.#timers.delete(timer);
+          if (!res.destroyed) send();
+        }, reply.delayMs);
+        this.#timers.add(timer);
+        res.on("close", () => clearTimeout(timer));
+      } else {
+        send();
+      }
+    });
+    await new Promise<void>((resolve) => this.#server?.listen(0, "127.0.0.1", resolve));
+    const { port } = this.#server.address() as AddressInfo;
+    this.origin = `http://127.0.0.1:${port}`;
+    this.baseURL = `${this.origin}/v1`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.#timers) clearTimeout(t);
+    this.#server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
+  }
+}
+
+/** The body OpenAI sends with an error. */
+export function apiError(message: string, code: string | null, type = "invalid_request_error") {
+  return { error: { message, type, param: null, code } };
+}
+
+/** An Images API answer with base64 images. */
+export function b64Images(images: Buffer[], extra: Record<string, unknown> = {}) {
+  return { created: 1_700_000_000, data: images.map((b) => ({ b64_json: b.toString("base64"), ...extra })) };
+}
