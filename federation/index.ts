@@ -1,7 +1,9 @@
-import { Accept, Announce, Block, Create, Delete, Flag, Follow, Like, QuoteRequest, Reject, Undo, Update } from "@fedify/vocab";
+import type { InboxContext } from "@fedify/fedify";
+import { Accept, type Activity, Announce, Block, Create, Delete, Flag, Follow, Like, QuoteRequest, Reject, Undo, Update } from "@fedify/vocab";
 import type { PictorFederation } from "../fedify.config.ts";
 import { INSTANCE_ACTOR, paths } from "../src/urls.ts";
 import { registerActors } from "./actors.ts";
+import { makeDeliver } from "./deliver.ts";
 import type { FederationDeps } from "./deps.ts";
 import { onCreate, onDelete, onUpdate } from "./inbox/create.ts";
 import { onFollow, onFollowAnswer, onUndoFollow } from "./inbox/follow.ts";
@@ -19,33 +21,48 @@ export function registerFederation(federation: PictorFederation, deps: Federatio
   registerActors(federation, deps);
   registerObjects(federation, deps);
   registerNodeInfo(federation, deps);
-  registerOutbox(federation, deps);
-  registerQuotes(federation, deps);
+  const deliver = makeDeliver(federation, deps);
+  registerOutbox(federation, deps, deliver);
+  registerQuotes(federation, deps, deliver);
+
+  // Nothing from a blocked domain is processed (it still gets a 202, as Mastodon does).
+  const guard =
+    <T extends Activity>(handler: (ctx: InboxContext<void>, activity: T) => Promise<unknown>) =>
+    async (ctx: InboxContext<void>, activity: T): Promise<void> => {
+      if (await deps.moderation.isDomainBlocked(activity.actorId?.hostname)) return;
+      await handler(ctx, activity);
+    };
 
   federation
     .setInboxListeners(paths.inbox, paths.sharedInbox)
     // Fetches made while handling the shared inbox are signed by the instance actor.
     .setSharedKeyDispatcher(() => ({ identifier: INSTANCE_ACTOR }))
     .withIdempotency("per-inbox")
-    .on(Follow, (ctx, activity) => onFollow(ctx, activity, deps))
-    .on(Undo, async (ctx, activity) => {
-      if (await onUndoInteraction(ctx, activity, deps)) return;
-      if (await onUndoBlock(ctx, activity, deps)) return;
-      await onUndoFollow(ctx, activity, deps);
-    })
-    .on(Like, (ctx, activity) => onLike(ctx, activity, deps))
-    .on(Block, (ctx, activity) => onBlock(ctx, activity, deps))
-    .on(Flag, (ctx, activity) => onFlag(ctx, activity, deps))
-    .on(Announce, (ctx, activity) => onAnnounce(ctx, activity, deps))
-    .on(Accept, async (ctx, activity) => {
-      if (await onQuoteAccepted(ctx, activity, deps)) return;
-      await onFollowAnswer(ctx, activity, true, deps);
-    })
-    .on(QuoteRequest, (ctx, activity) => onQuoteRequest(ctx, activity, deps))
-    .on(Reject, (ctx, activity) => onFollowAnswer(ctx, activity, false, deps))
-    .on(Create, (ctx, activity) => onCreate(ctx, activity, deps))
-    .on(Update, (ctx, activity) => onUpdate(ctx, activity, deps))
-    .on(Delete, (ctx, activity) => onDelete(ctx, activity, deps))
+    .on(Follow, guard<Follow>((ctx, a) => onFollow(ctx, a, deps)))
+    .on(
+      Undo,
+      guard<Undo>(async (ctx, a) => {
+        if (await onUndoInteraction(ctx, a, deps)) return;
+        if (await onUndoBlock(ctx, a, deps)) return;
+        await onUndoFollow(ctx, a, deps);
+      }),
+    )
+    .on(
+      Accept,
+      guard<Accept>(async (ctx, a) => {
+        if (await onQuoteAccepted(ctx, a, deps)) return;
+        await onFollowAnswer(ctx, a, true, deps);
+      }),
+    )
+    .on(Reject, guard<Reject>((ctx, a) => onFollowAnswer(ctx, a, false, deps)))
+    .on(Create, guard<Create>((ctx, a) => onCreate(ctx, a, deps)))
+    .on(Update, guard<Update>((ctx, a) => onUpdate(ctx, a, deps)))
+    .on(Delete, guard<Delete>((ctx, a) => onDelete(ctx, a, deps)))
+    .on(Like, guard<Like>((ctx, a) => onLike(ctx, a, deps)))
+    .on(Announce, guard<Announce>((ctx, a) => onAnnounce(ctx, a, deps)))
+    .on(QuoteRequest, guard<QuoteRequest>((ctx, a) => onQuoteRequest(ctx, a, deps)))
+    .on(Block, guard<Block>((ctx, a) => onBlock(ctx, a, deps)))
+    .on(Flag, guard<Flag>((ctx, a) => onFlag(ctx, a, deps)))
     .onError((_ctx, error) => {
       deps.logger.error("Inbox listener failed: {error}", { error });
     });

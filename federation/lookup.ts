@@ -40,6 +40,8 @@ export async function resolveAccount(
     const known = await deps.accounts.getByIri(url.href);
     if (known && known.domain === null) return known;
   }
+  const host = handle ? handle[2] : new URL(q).host;
+  if (await deps.moderation.isDomainBlocked(host)) throw new DomainError(403, `${host} is blocked on this instance`, "domain_blocked");
   const ctx = federation.createContext(deps.urls.origin, undefined);
   const documentLoader = await ctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
   let object: unknown;

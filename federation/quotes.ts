@@ -5,7 +5,7 @@ import { newId } from "../src/storage/time.ts";
 import { paths } from "../src/urls.ts";
 import type { FederationDeps } from "./deps.ts";
 import { actorAccount } from "./inbox/remote-account.ts";
-import { accountToRecipient } from "./mappers/actor.ts";
+import type { Deliver } from "./deliver.ts";
 import { postToNote } from "./mappers/note.ts";
 import { noteUrls } from "./objects.ts";
 
@@ -16,7 +16,7 @@ export const quoteRequestIri = (postIri: string) => new URL(`${postIri}#quote-re
  * FEP-044f on both sides: stamps we issue (served at their ids, answered to
  * QuoteRequests), and the QuoteRequests our own quoting posts send.
  */
-export function registerQuotes(federation: PictorFederation, deps: FederationDeps): void {
+export function registerQuotes(federation: PictorFederation, deps: FederationDeps, deliver: Deliver): void {
   const { quotes, urls, events } = deps;
   const context = () => federation.createContext(urls.origin, undefined);
 
@@ -36,9 +36,9 @@ export function registerQuotes(federation: PictorFederation, deps: FederationDep
 
   events.on("quote.accepted", async ({ stamp, quoter, quoted, requestIri }) => {
     if (quoter.domain === null) return;
-    await context().sendActivity(
-      { identifier: quoted.author.username },
-      accountToRecipient(quoter),
+    await deliver(
+      quoted.author,
+      [quoter],
       new Accept({
         id: urls.activity("accept", newId()),
         actor: new URL(quoted.author.iri),
@@ -51,9 +51,9 @@ export function registerQuotes(federation: PictorFederation, deps: FederationDep
 
   events.on("quote.rejected", async ({ requestIri, quoter, quoted, quotingIri }) => {
     if (quoter.domain === null) return;
-    await context().sendActivity(
-      { identifier: quoted.author.username },
-      accountToRecipient(quoter),
+    await deliver(
+      quoted.author,
+      [quoter],
       new Reject({ id: urls.activity("reject", newId()), actor: new URL(quoted.author.iri), object: request(requestIri, quoter.iri, quoted.post.iri, quotingIri) }),
     );
   });
@@ -63,9 +63,9 @@ export function registerQuotes(federation: PictorFederation, deps: FederationDep
       for (const postId of await quotes.postsAuthorizedBy(urls.quoteStamp(stamp.id).href)) await quotes.setAuthorization(postId, null);
       return;
     }
-    await context().sendActivity(
-      { identifier: quoted.author.username },
-      accountToRecipient(quoter),
+    await deliver(
+      quoted.author,
+      [quoter],
       new Delete({ id: urls.activity("delete", newId()), actor: new URL(quoted.author.iri), object: urls.quoteStamp(stamp.id), to: new URL(quoter.iri) }),
     );
   });
@@ -83,9 +83,9 @@ export function registerQuotes(federation: PictorFederation, deps: FederationDep
     }
     if (!quoted) return;
     const ctx = context();
-    await ctx.sendActivity(
-      { identifier: details.author.username },
-      accountToRecipient(quoted.author),
+    await deliver(
+      details.author,
+      [quoted.author],
       new QuoteRequest({
         id: new URL(requestIri),
         actor: new URL(details.author.iri),

@@ -14,6 +14,7 @@ import * as m0014 from "./0014_quote_stamps.ts";
 import * as m0015 from "./0015_posts_quote_authorization.ts";
 import * as m0016 from "./0016_blocks.ts";
 import * as m0017 from "./0017_reports.ts";
+import * as m0018 from "./0018_domain_blocks.ts";
 
 /** Every migration, listed statically, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   "0015_posts_quote_authorization": m0015,
   "0016_blocks": m0016,
   "0017_reports": m0017,
+  "0018_domain_blocks": m0018,
 };

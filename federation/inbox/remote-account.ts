@@ -14,6 +14,7 @@ export async function actorAccount(
   actorId: URL,
   documentLoader: DocumentLoader = ctx.documentLoader,
 ): Promise<AccountRow | null> {
+  if (await deps.moderation.isDomainBlocked(actorId.hostname)) return null;
   const known = await deps.accounts.getByIri(actorId.href);
   if (known) return known.domain === null ? null : known;
   const object = await ctx.lookupObject(actorId, { documentLoader }).catch(() => null);

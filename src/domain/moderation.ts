@@ -1,10 +1,55 @@
 import type { Db } from "../storage/db.ts";
 import type { AccountRow, ReportRow } from "../storage/schema.ts";
 import { newId, nowIso } from "../storage/time.ts";
+import { invalid } from "./errors.ts";
 
 /** Blocks and reports: what admins review, and what stops relationships. */
 export class ModerationService {
-  constructor(private readonly db: Db) {}
+  /** Blocked domains, cached briefly so every delivery and inbox check does not hit the database. */
+  #blocked: { domains: Set<string>; until: number } | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly cacheMs = 10_000,
+  ) {}
+
+  static normalizeDomain(raw: string): string {
+    const d = raw.trim().toLowerCase().replace(/^https?:\/\//, "").replace(/\/.*$/, "").replace(/:\d+$/, "");
+    if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(d) && !/^[a-z0-9-]+$/.test(d)) throw invalid(`"${raw}" is not a domain name`);
+    return d;
+  }
+
+  async blockDomain(raw: string, reason = ""): Promise<string> {
+    const domain = ModerationService.normalizeDomain(raw);
+    await this.db.kysely
+      .insertInto("domain_blocks")
+      .values({ domain, reason: reason.slice(0, 500), created_at: nowIso() })
+      .onConflict((oc) => oc.column("domain").doUpdateSet({ reason: reason.slice(0, 500) }))
+      .execute();
+    this.#blocked = null;
+    return domain;
+  }
+
+  async unblockDomain(raw: string): Promise<void> {
+    await this.db.kysely.deleteFrom("domain_blocks").where("domain", "=", ModerationService.normalizeDomain(raw)).execute();
+    this.#blocked = null;
+  }
+
+  async listDomainBlocks(): Promise<Array<{ domain: string; reason: string; created_at: string }>> {
+    return this.db.kysely.selectFrom("domain_blocks").selectAll().orderBy("domain").execute();
+  }
+
+  /** Whether a host, or a domain above it, is blocked (blocking example.com blocks a.example.com). */
+  async isDomainBlocked(host: string | null | undefined): Promise<boolean> {
+    if (!host) return false;
+    if (!this.#blocked || this.#blocked.until <= Date.now()) {
+      const rows = await this.db.kysely.selectFrom("domain_blocks").select("domain").execute();
+      this.#blocked = { domains: new Set(rows.map((r) => r.domain)), until: Date.now() + this.cacheMs };
+    }
+    const parts = host.toLowerCase().replace(/:\d+$/, "").split(".");
+    for (let i = 0; i < parts.length; i++) if (this.#blocked.domains.has(parts.slice(i).join("."))) return true;
+    return false;
+  }
 
   /** `blocker` blocks `target`: follows both ways end. Idempotent on the Block's IRI. */
   async block(iri: string, blocker: AccountRow, target: AccountRow): Promise<boolean> {

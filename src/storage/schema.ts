@@ -190,6 +190,12 @@ export interface ReportsTable {
   resolved_at: string | null;
 }
 
+export interface DomainBlocksTable {
+  domain: string;
+  reason: Generated<string>;
+  created_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   local_users: LocalUsersTable;
@@ -205,6 +211,7 @@ export interface Database {
   quote_stamps: QuoteStampsTable;
   blocks: BlocksTable;
   reports: ReportsTable;
+  domain_blocks: DomainBlocksTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

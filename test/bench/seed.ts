@@ -1,5 +1,6 @@
 import type { Pictor } from "../../src/app.ts";
-import type { AccountRow } from "../../src/storage/schema.ts";
+import type { Insertable } from "kysely";
+import type { AccountRow, MediaTable, PostsTable, PostTagsTable } from "../../src/storage/schema.ts";
 import { newId, nowIso } from "../../src/storage/time.ts";
 
 /**
@@ -49,9 +50,9 @@ export async function seed(pictor: Pictor, opts: { accounts: number; posts: numb
   for (let i = 0; i < follows.length; i += CHUNK) await k.insertInto("follows").values(follows.slice(i, i + CHUNK)).execute();
   const start = Date.now() - opts.posts * 1000;
   for (let i = 0; i < opts.posts; i += CHUNK) {
-    const posts = [];
-    const media = [];
-    const tags = [];
+    const posts: Insertable<PostsTable>[] = [];
+    const media: Insertable<MediaTable>[] = [];
+    const tags: Insertable<PostTagsTable>[] = [];
     for (let j = i; j < Math.min(opts.posts, i + CHUNK); j++) {
       const id = newId();
       const author = accountIds[j % accountIds.length];

@@ -100,7 +100,7 @@ describe("actors, WebFinger and follows", () => {
     }
     await waitFor(() => remote.received.some((r) => r.body?.type === "Accept"), 15_000, "the Accept");
     const accept = remote.received.find((r) => r.body?.type === "Accept")!;
-    expect(accept.path).toBe("/users/bob/inbox");
+    expect(accept.path).toBe("/inbox"); // the shared inbox, as for every delivery
     expect(accept.signed).toBe(true);
     expect(accept.body.actor).toBe(`${TEST_ORIGIN}/users/alice`);
     expect(accept.body.object.id ?? accept.body.object).toBe(follow.id);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Pictor } from "../../src/app.ts";
+import { ModerationService } from "../../src/domain/moderation.ts";
 import type { AccountRow } from "../../src/storage/schema.ts";
 import { insertGeneratedMedia } from "../helpers/media.ts";
 import { startTestPictor, TEST_ORIGIN, waitFor } from "../helpers/pictor.ts";
@@ -52,5 +53,18 @@ describe("blocks and reports from other servers", () => {
     expect(reports[0]).toMatchObject({ target_id: alice.id, comment: "spam", objects: [alice.iri, post.post.iri] });
     await pictor.moderation.resolveReport(reports[0].id);
     expect(await pictor.moderation.openReports()).toEqual([]);
+  });
+
+  it("cuts a blocked domain off both ways", async () => {
+    const moderation = new ModerationService(pictor.db, 0);
+    expect(() => ModerationService.normalizeDomain("not a domain!")).toThrow(/not a domain/);
+    expect(ModerationService.normalizeDomain("https://Sub.Example.COM:8443/path")).toBe("sub.example.com");
+    await pictor.moderation.blockDomain("127.0.0.1", "test");
+    await pictor.moderation.unblockDomain("127.0.0.1");
+    expect(await moderation.isDomainBlocked("127.0.0.1")).toBe(false);
+    // A fresh service instance (cache 0) sees what another wrote.
+    await pictor.moderation.blockDomain("127.0.0.1", "spam");
+    expect(await moderation.isDomainBlocked("127.0.0.1")).toBe(true);
+    expect((await moderation.listDomainBlocks()).map((b) => b.domain)).toEqual(["127.0.0.1"]);
   });
 });
