@@ -37,7 +37,7 @@ export async function downloadImage(url: string, options: DownloadOptions): Prom
     if (e instanceof GenerationError) return e;
     if (options.signal?.aborted) return new GenerationError("timeout", "The generation was cancelled.", { retryable: false, cause: e });
     if (timeout.aborted) {
-      return new GenerationError("timeout", `Downloading the generated image took longer than ${options.timeoutMs / 1000} seconds.`, { cause: e });
+      return new GenerationError("timeout", `Downloading the generated image took longer than ${Math.round(options.timeoutMs / 100) / 10} seconds. Try again.`, { cause: e });
     }
     return new GenerationError("unavailable", `The generated image could not be downloaded from ${parsed.host}. Try again.`, { cause: e });
   };

@@ -47,6 +47,7 @@ export interface OpenAIImageProvider extends ImageProvider {
   moderate: Moderator;
 }
 
+const seconds = (ms: number) => `${ms >= 10_000 ? Math.round(ms / 1000) : Math.round(ms / 100) / 10} seconds`;
 const short = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 function providerMessage(e: APIError): string {
@@ -59,8 +60,8 @@ function retryAfterMs(headers: Headers | undefined): number | undefined {
   if (Number.isFinite(ms) && ms > 0) return ms;
   const raw = headers?.get("retry-after");
   if (!raw) return undefined;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const secs = Number(raw);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
   const date = Date.parse(raw);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
@@ -77,7 +78,7 @@ export function classifyOpenAIError(e: unknown, timeoutMs: number): GenerationEr
   if (e instanceof APIConnectionTimeoutError) {
     return new GenerationError(
       "timeout",
-      `The image service did not answer within ${Math.round(timeoutMs / 1000)} seconds. Try again; smaller sizes and lower quality are faster.`,
+      `The image service did not answer within ${seconds(timeoutMs)}. Try again; smaller sizes and lower quality are faster.`,
       { cause: e },
     );
   }

@@ -51,6 +51,8 @@ export interface PipelineResult {
 
 /** Colour spaces whose embedded profile we keep as is (others are converted to sRGB). */
 const KEEPABLE_SPACES = new Set(["srgb", "rgb", "rgb16"]);
+/** Larger images are not held decoded in memory (4096² RGBA is 64 MB). */
+const IN_MEMORY_MAX_PIXELS = 4096 * 4096;
 
 /** Blurhash components for an aspect ratio: 4 along the longer side, at least 3 along the shorter. */
 export function blurhashComponents(width: number, height: number): { x: number; y: number } {
@@ -69,8 +71,9 @@ export function blurhashComponents(width: number, height: number): { x: number; 
  * WebP or AVIF, is refused with a MediaError before any pixel is decoded.
  *
  * The pixels are decoded once into memory and each output is encoded from
- * them, unless the image carries its own RGB colour profile: then each output
- * is made from the file so libvips can carry the profile across.
+ * them, unless the image carries its own RGB colour profile (then each output
+ * is made from the file so libvips can carry the profile across) or is larger
+ * than 4096×4096 (then decoding per output, streamed, keeps memory bounded).
  */
 export async function processImage(input: Uint8Array, options: PipelineOptions): Promise<PipelineResult> {
   const info = await inspectImage(input, options.limits);
@@ -84,9 +87,10 @@ export async function processImage(input: Uint8Array, options: PipelineOptions):
   };
 
   try {
+    const keepProfile = info.hasProfile && KEEPABLE_SPACES.has(info.space);
     const source =
-      info.hasProfile && KEEPABLE_SPACES.has(info.space)
-        ? await fromFile(original, decodeOptions, info)
+      keepProfile || info.width * info.height > IN_MEMORY_MAX_PIXELS
+        ? await fromFile(original, decodeOptions, info, keepProfile)
         : await fromPixels(original, decodeOptions);
 
     const { transparent } = source;
@@ -144,6 +148,8 @@ interface Source {
   transparent: boolean;
   /** Whether outputs keep the input's ICC profile. */
   keepProfile: boolean;
+  /** Whether the pixels are decoded sRGB in memory (rather than read from the file each time). */
+  inMemory: boolean;
 }
 
 /** Decodes once to 8-bit sRGB(A) pixels; every output then starts from memory. */
@@ -162,20 +168,20 @@ async function fromPixels(bytes: Buffer, options: SharpOptions): Promise<Source>
       }
     }
   }
-  return { image: () => sharp(data, raw), alphaChannel: info.channels === 4, transparent, keepProfile: false };
+  return { image: () => sharp(data, raw), alphaChannel: info.channels === 4, transparent, keepProfile: false, inMemory: true };
 }
 
-/** Keeps the file's own colour profile: each output decodes the file again. */
-async function fromFile(bytes: Buffer, options: SharpOptions, info: ImageInfo): Promise<Source> {
+/** Each output decodes the file again (keeping its colour profile, if asked). */
+async function fromFile(bytes: Buffer, options: SharpOptions, info: ImageInfo, keepProfile: boolean): Promise<Source> {
   const transparent = info.hasAlpha ? !(await sharp(bytes, options).stats()).isOpaque : false;
-  return { image: () => sharp(bytes, options), alphaChannel: info.hasAlpha, transparent, keepProfile: true };
+  return { image: () => sharp(bytes, options), alphaChannel: info.hasAlpha, transparent, keepProfile, inMemory: false };
 }
 
 async function computeBlurhash(source: Source, info: ImageInfo): Promise<string> {
   let small = source.image().resize(BLURHASH_SAMPLE_SIDE, BLURHASH_SAMPLE_SIDE, { fit: "inside", kernel: "linear" });
   if (source.transparent) small = small.flatten({ background: "#ffffff" });
-  // Pixels decoded in memory are sRGB already; a file with its own profile is converted here.
-  if (source.keepProfile) small = small.toColourspace("srgb");
+  // Pixels decoded in memory are sRGB already; pixels from the file are converted here.
+  if (!source.inMemory) small = small.toColourspace("srgb");
   const { data, info: out } = await small.ensureAlpha().raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
   const c = blurhashComponents(info.width, info.height);
   return encodeBlurhash(new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength), out.width, out.height, c.x, c.y);

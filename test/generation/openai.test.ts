@@ -201,7 +201,20 @@ describe("openai provider: failures", () => {
     );
     expect(e.code).toBe("timeout");
     expect(e.retryable).toBe(true);
+    expect(e.message).toMatch(/within 0\.2 seconds/);
     expect(server.calls(GEN)).toHaveLength(2);
+  });
+
+  it("times out a slow image download", async () => {
+    server.on(GEN, { body: { created: 1, data: [{ url: `${server.origin}/files/slow.png` }] } });
+    server.on("GET /files/slow.png", { delayMs: 10_000, body: png });
+    const e = await failure(
+      provider({ timeoutMs: 200, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1, sleep: async () => {} } }).generate({ prompt: "x" }),
+    );
+    expect(e.code).toBe("timeout");
+    expect(e.message).toMatch(/Downloading/);
+    expect(server.calls(GEN)).toHaveLength(1);
+    expect(server.calls("GET /files/slow.png")).toHaveLength(2);
   });
 
   it("reports other 4xx answers as bad requests with the service's message", async () => {
