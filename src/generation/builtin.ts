@@ -1,7 +1,7 @@
 import sharp from "sharp";
-import { inspectImage, type InputLimits, MediaError } from "../media/inspect.ts";
+import type { InputLimits } from "../media/inspect.ts";
 import { composeSvg } from "./builtin-art.ts";
-import { GenerationError } from "./errors.ts";
+import { checkSource } from "./images.ts";
 import type { EditRequest, GeneratedImage, GenerationRequest, ImageProvider } from "./types.ts";
 import { type ModelRules, type ValidRequest, validateRequest } from "./validate.ts";
 
@@ -86,16 +86,4 @@ export function createBuiltinProvider(options: BuiltinProviderOptions): ImagePro
 /** Renders an SVG we wrote ourselves to PNG (fast zlib level: originals are kept as is). */
 async function renderPng(svg: string): Promise<Buffer> {
   return sharp(Buffer.from(svg)).png({ compressionLevel: 3 }).toBuffer();
-}
-
-/** A source image for an edit must be a PNG, JPEG or WebP within the limits. */
-export async function checkSource(bytes: Uint8Array, limits: InputLimits): Promise<{ mediaType: string; ext: string }> {
-  try {
-    const info = await inspectImage(bytes, limits);
-    if (info.format === "avif") throw new MediaError("unsupported_format", "AVIF images cannot be edited; use PNG, JPEG or WebP.");
-    return { mediaType: info.mediaType, ext: info.ext };
-  } catch (e) {
-    if (e instanceof MediaError) throw new GenerationError("bad_request", `The image to edit was refused: ${e.message}`, { cause: e });
-    throw e;
-  }
 }

@@ -101,3 +101,15 @@ export async function verifyImage(
     });
   }
 }
+
+/** A source image for an edit must be a PNG, JPEG or WebP within the limits. */
+export async function checkSource(bytes: Uint8Array, limits: InputLimits): Promise<{ mediaType: string; ext: string }> {
+  try {
+    const info = await inspectImage(bytes, limits);
+    if (info.format === "avif") throw new MediaError("unsupported_format", "AVIF images cannot be edited; use PNG, JPEG or WebP.");
+    return { mediaType: info.mediaType, ext: info.ext };
+  } catch (e) {
+    if (e instanceof MediaError) throw new GenerationError("bad_request", `The image to edit was refused: ${e.message}`, { cause: e });
+    throw e;
+  }
+}

@@ -1,8 +1,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, toFile } from "openai";
 import type { InputLimits } from "../media/inspect.ts";
-import { checkSource } from "./builtin.ts";
 import { GenerationError } from "./errors.ts";
-import { downloadImage, verifyImage } from "./images.ts";
+import { checkSource, downloadImage, verifyImage } from "./images.ts";
 import type { Moderator } from "./policy.ts";
 import { type RetryOptions, withRetry } from "./retry.ts";
 import type { EditRequest, GeneratedImage, GenerationRequest, ImageProvider, PromptVerdict } from "./types.ts";
