@@ -11,6 +11,7 @@ export interface FederationStores {
   queue: MessageQueue;
 }
 
+
 /**
  * The one place that calls createFederation. Every process (web, worker, CLI)
  * builds the same federation; queues start only where startQueue is called,

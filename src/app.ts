@@ -1,25 +1,40 @@
-import { InProcessMessageQueue, MemoryKvStore } from "@fedify/fedify";
+import { join } from "node:path";
+import type { KvStore, MessageQueue } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import type { Hono } from "hono";
-import { buildFederation, type FederationStores, type PictorFederation } from "../fedify.config.ts";
-import { registerFederation, type FederationDeps } from "../federation/index.ts";
+import { buildFederation, type PictorFederation } from "../fedify.config.ts";
+import { type FederationDeps, registerFederation } from "../federation/index.ts";
 import { resolveAccount } from "../federation/lookup.ts";
 import { fetchThread } from "../federation/threads.ts";
 import type { Config } from "./config.ts";
 import { AccountService } from "./domain/accounts.ts";
 import { DomainEvents } from "./domain/events.ts";
 import { FollowService } from "./domain/follows.ts";
+import { GenerationService } from "./domain/generations.ts";
 import { InteractionService } from "./domain/interactions.ts";
+import { ModerationService } from "./domain/moderation.ts";
 import { NotificationService, registerNotificationHandlers } from "./domain/notifications.ts";
 import { type PostDetails, PostService } from "./domain/posts.ts";
-import { ModerationService } from "./domain/moderation.ts";
 import { QuoteService } from "./domain/quotes.ts";
 import { TimelineService } from "./domain/timelines.ts";
+import { createImageGenerator, type GenerationDeps, type ImageGenerator } from "./generation/index.ts";
 import { createHttpApp } from "./http/app.tsx";
+import { generationPolicy, generationRunner } from "./jobs/generation.ts";
+import { LocalDiskMediaStore } from "./media/local-store.ts";
+import type { MediaStore } from "./media/store.ts";
 import { type Db, openDb } from "./storage/db.ts";
 import { migrateToLatest } from "./storage/migrate.ts";
 import type { AccountRow } from "./storage/schema.ts";
 import { LocalUrls } from "./urls.ts";
+
+/** The persistent stores every process shares: Fedify's KV store and queue, and the jobs queue. */
+export interface PictorStores {
+  kv: KvStore;
+  /** Inbox, outbox and fan-out work. */
+  queue: MessageQueue;
+  /** Generation jobs. */
+  jobs: MessageQueue;
+}
 
 export interface Pictor {
   config: Config;
@@ -34,13 +49,16 @@ export interface Pictor {
   timelines: TimelineService;
   quotes: QuoteService;
   moderation: ModerationService;
+  generations: GenerationService;
+  generator: ImageGenerator;
+  media: MediaStore;
   federation: PictorFederation;
   http: Hono;
   /** Finds (and stores) an account by @user@host or URL. */
   resolveAccount(query: string): Promise<AccountRow>;
   /** Fetches a thread's missing ancestors and remote replies (bounded); returns how many were stored. */
   fetchThread(details: PostDetails): Promise<number>;
-  /** Consumes the persistent queue until the signal aborts. */
+  /** Consumes the persistent queues (federation and jobs) until the signal aborts. */
   startQueue(signal: AbortSignal): Promise<void>;
   /** Waits for pending event handlers, then closes the database. */
   close(): Promise<void>;
@@ -49,12 +67,17 @@ export interface Pictor {
 export interface CreateOptions {
   /** Run migrations first (default true). */
   migrate?: boolean;
-  /** Override the KV store and queue (tests). */
-  stores?: (db: Db) => FederationStores;
+  /** The KV store and queues on the given database. */
+  stores: (db: Db) => PictorStores;
+  /** Test seams for the image providers (fetch, sleep, randomness). */
+  generation?: GenerationDeps;
 }
 
+/** How long a queued job may sit before the sweeper queues it again (a crash between insert and enqueue). */
+const ORPHAN_AFTER_MS = 2 * 60 * 1000;
+
 /** The composition root: the only place that wires storage, services, federation and HTTP together. */
-export async function createPictor(config: Config, options: CreateOptions = {}): Promise<Pictor> {
+export async function createPictor(config: Config, options: CreateOptions): Promise<Pictor> {
   const logger = getLogger(["pictor"]);
   const db = openDb(config.databaseUrl);
   try {
@@ -64,9 +87,9 @@ export async function createPictor(config: Config, options: CreateOptions = {}):
     throw error;
   }
   const urls = new LocalUrls(config.publicUrl);
-  const events = new DomainEvents((event, error) =>
-    logger.error("Handler for {event} failed: {error}", { event, error }),
-  );
+  const events = new DomainEvents((event, error) => logger.error("Handler for {event} failed: {error}", { event, error }));
+  const stores = options.stores(db);
+
   const accounts = new AccountService(db, urls);
   const follows = new FollowService(db, urls, events);
   // Mentions of remote accounts are looked up through federation, which is built below.
@@ -83,12 +106,53 @@ export async function createPictor(config: Config, options: CreateOptions = {}):
   const moderation = new ModerationService(db);
   const notifications = new NotificationService(db);
   registerNotificationHandlers(events, notifications, db);
-  const stores = options.stores?.(db) ?? { kv: new MemoryKvStore(), queue: new InProcessMessageQueue() };
+
+  const media = new LocalDiskMediaStore({ root: join(config.dataDir, "media"), baseUrl: new URL("/media/", config.publicUrl) });
+  const generator = createImageGenerator(config.generation, options.generation);
+  const generations = new GenerationService(db, generationPolicy(config.generation, generator), config.generationLimits, (jobId) =>
+    stores.jobs.enqueue({ jobId }),
+  );
+  const runJob = generationRunner({
+    db,
+    generations,
+    generator,
+    store: media,
+    config: config.generation,
+    logger: getLogger(["pictor", "jobs"]),
+    allowPrivateAddress: config.allowPrivateAddress,
+  });
+
   const federation = buildFederation(config, stores);
-  const deps: FederationDeps = { config, urls, accounts, follows, posts, interactions, quotes, moderation, events, logger: getLogger(["pictor", "federation"]) };
+  const deps: FederationDeps = {
+    config,
+    urls,
+    accounts,
+    follows,
+    posts,
+    interactions,
+    quotes,
+    moderation,
+    events,
+    logger: getLogger(["pictor", "federation"]),
+  };
   registerFederation(federation, deps);
   lookup = (query) => resolveAccount(federation, deps, query);
-  const http = createHttpApp({ config, urls, federation, accounts, follows, posts });
+  const http = createHttpApp({ config, urls, federation, accounts, follows, posts, media });
+
+  /** Queues again jobs left "queued" with no message (a crash between insert and enqueue); re-runs are harmless. */
+  const sweep = async (signal: AbortSignal) => {
+    while (!signal.aborted) {
+      try {
+        for (const jobId of await generations.orphaned(ORPHAN_AFTER_MS)) await stores.jobs.enqueue({ jobId });
+      } catch (error) {
+        logger.warn("Job sweep failed: {error}", { error });
+      }
+      await new Promise((r) => {
+        const t = setTimeout(r, ORPHAN_AFTER_MS);
+        signal.addEventListener("abort", () => (clearTimeout(t), r(undefined)), { once: true });
+      });
+    }
+  };
 
   return {
     config,
@@ -103,11 +167,26 @@ export async function createPictor(config: Config, options: CreateOptions = {}):
     timelines,
     quotes,
     moderation,
+    generations,
+    generator,
+    media,
     federation,
     http,
-    resolveAccount: lookup,
+    resolveAccount: (query) => lookup(query),
     fetchThread: (details) => fetchThread(federation, deps, details),
-    startQueue: (signal) => federation.startQueue(undefined, { signal }),
+    async startQueue(signal) {
+      await Promise.all([
+        federation.startQueue(undefined, { signal }),
+        stores.jobs.listen(
+          async (message: unknown) => {
+            const jobId = (message as { jobId?: unknown })?.jobId;
+            if (typeof jobId === "string") await runJob(jobId);
+          },
+          { signal },
+        ),
+        sweep(signal),
+      ]);
+    },
     async close() {
       await events.drain();
       await db.close();

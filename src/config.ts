@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { type GenerationConfig, loadGenerationConfig } from "./generation/config.ts";
 
 /** Thrown when the environment does not describe a valid configuration. */
 export class ConfigError extends Error {
@@ -65,6 +66,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warning", "error", "fatal"]).default("info"),
   TRUST_PROXY: bool.default(false),
   INSTANCE_NAME: z.string().trim().min(1).max(100).default("Pictor"),
+  GENERATION_MAX_CONCURRENT: int(1, 100).default(2),
+  GENERATION_DAILY_LIMIT: int(1, 100_000).default(100),
 });
 
 export interface Config {
@@ -81,6 +84,10 @@ export interface Config {
   logLevel: "debug" | "info" | "warning" | "error" | "fatal";
   trustProxy: boolean;
   instanceName: string;
+  /** Providers, prompt policy, retries and media limits (see src/generation/config.ts). */
+  generation: GenerationConfig;
+  /** Per-account generation limits; admins are exempt. */
+  generationLimits: { maxConcurrent: number; dailyImages: number };
 }
 
 /**
@@ -102,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (Boolean(c.TLS_CERT) !== Boolean(c.TLS_KEY)) {
     throw new ConfigError("Invalid configuration:\n  TLS_CERT and TLS_KEY must be set together");
   }
+  const generation = loadGenerationConfig(env);
   const dataDir = resolve(c.DATA_DIR);
   return {
     publicUrl: c.PUBLIC_URL,
@@ -116,6 +124,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.LOG_LEVEL,
     trustProxy: c.TRUST_PROXY,
     instanceName: c.INSTANCE_NAME,
+    generation,
+    generationLimits: { maxConcurrent: c.GENERATION_MAX_CONCURRENT, dailyImages: c.GENERATION_DAILY_LIMIT },
   };
 }
 

@@ -7,6 +7,8 @@ import type { AccountService } from "../domain/accounts.ts";
 import { DomainError } from "../domain/errors.ts";
 import type { FollowService } from "../domain/follows.ts";
 import type { PostService } from "../domain/posts.ts";
+import { mediaRoutes } from "../media/routes.ts";
+import type { MediaStore } from "../media/store.ts";
 import type { MediaRow } from "../storage/schema.ts";
 import type { LocalUrls } from "../urls.ts";
 import { fedifyMiddleware } from "./fedify.ts";
@@ -20,6 +22,7 @@ export interface HttpDeps {
   accounts: AccountService;
   follows: FollowService;
   posts: PostService;
+  media: MediaStore;
 }
 
 /** The whole HTTP surface: Fedify's endpoints first, then pages. */
@@ -58,6 +61,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
       `<?xml version="1.0" encoding="UTF-8"?>\n<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n  <Link rel="lrdd" template="${template}"/>\n</XRD>\n`,
     );
   });
+
+  app.route("/", mediaRoutes(deps.media));
 
   app.get("/", (c) => c.text(`${config.instanceName}: a Pictor instance`));
 
