@@ -60,6 +60,8 @@ export interface Pictor {
   fetchThread(details: PostDetails): Promise<number>;
   /** Consumes the persistent queues (federation and jobs) until the signal aborts. */
   startQueue(signal: AbortSignal): Promise<void>;
+  /** Consumes the jobs queue only (the CLI does, while it waits for its own job). */
+  startJobs(signal: AbortSignal): Promise<void>;
   /** Waits for pending event handlers, then closes the database. */
   close(): Promise<void>;
 }
@@ -154,6 +156,15 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     }
   };
 
+  const listenJobs = (signal: AbortSignal) =>
+    stores.jobs.listen(
+      async (message: unknown) => {
+        const jobId = (message as { jobId?: unknown })?.jobId;
+        if (typeof jobId === "string") await runJob(jobId);
+      },
+      { signal },
+    );
+
   return {
     config,
     db,
@@ -175,18 +186,9 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     resolveAccount: (query) => lookup(query),
     fetchThread: (details) => fetchThread(federation, deps, details),
     async startQueue(signal) {
-      await Promise.all([
-        federation.startQueue(undefined, { signal }),
-        stores.jobs.listen(
-          async (message: unknown) => {
-            const jobId = (message as { jobId?: unknown })?.jobId;
-            if (typeof jobId === "string") await runJob(jobId);
-          },
-          { signal },
-        ),
-        sweep(signal),
-      ]);
+      await Promise.all([federation.startQueue(undefined, { signal }), listenJobs(signal), sweep(signal)]);
     },
+    startJobs: (signal) => listenJobs(signal),
     async close() {
       await events.drain();
       await db.close();

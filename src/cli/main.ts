@@ -19,6 +19,8 @@ Commands:
   migrate                       Bring the database schema up to date
   account create --username U --password P [--display-name N] [--admin] [--locked]
   account list                  List local accounts
+  generate --account U --prompt "…" [--model M] [--size WxH] [--seed N] [--images N]
+  post --account U --prompt "…" [--caption "…"] [--visibility public|unlisted|followers|direct] [--images N]
   follow --account U --target @user@host|URL
   unfollow --account U --target @user@host|URL
 
@@ -173,6 +175,100 @@ async function cmdFollow(config: Config, argv: string[], unfollow: boolean): Pro
   return 0;
 }
 
+function intOption(values: Record<string, unknown>, name: string): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || !/^\d+$/.test(v.trim())) throw new UsageError(`--${name} must be a whole number`);
+  return Number(v);
+}
+
+/**
+ * Asks for images and waits for them, printing the job's progress. The job
+ * runs on the shared queue: a running server's workers may take it, and this
+ * process consumes the jobs queue too, so it also works with no server up.
+ */
+async function generateAndWait(pictor: Pictor, username: string, v: Record<string, unknown>) {
+  const account = await pictor.accounts.getLocalByUsername(username);
+  if (!account) throw new DomainError(404, `No local account "${username}"`, "not_found");
+  const job = await pictor.generations.request(account, {
+    prompt: required(v, "prompt"),
+    model: v.model as string | undefined,
+    size: v.size as string | undefined,
+    seed: intOption(v, "seed"),
+    n: intOption(v, "images"),
+  });
+  const controller = new AbortController();
+  const worker = pictor.startJobs(controller.signal);
+  let last = "";
+  try {
+    for (;;) {
+      const status = await pictor.generations.status(job.id);
+      const line = `${status.job.state} (${(status.elapsedMs / 1000).toFixed(1)} s)`;
+      if (status.job.state !== last) console.error(`job ${job.id}: ${line}`);
+      last = status.job.state;
+      if (status.job.state === "done") return { account, status };
+      if (status.job.state === "failed") throw new DomainError(422, `Generation failed: ${status.job.error_message}`, status.job.error_code ?? "failed");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    controller.abort();
+    await worker;
+  }
+}
+
+async function cmdGenerate(config: Config, argv: string[]): Promise<number> {
+  const v = args(argv, {
+    account: { type: "string" },
+    prompt: { type: "string" },
+    model: { type: "string" },
+    size: { type: "string" },
+    seed: { type: "string" },
+    images: { type: "string" },
+  });
+  const username = required(v, "account");
+  required(v, "prompt");
+  const pictor = await open(config);
+  try {
+    const { status } = await generateAndWait(pictor, username, v);
+    for (const m of status.media) console.log(pictor.media.url(m.file_key!).href);
+  } finally {
+    await pictor.close();
+  }
+  return 0;
+}
+
+async function cmdPost(config: Config, argv: string[]): Promise<number> {
+  const v = args(argv, {
+    account: { type: "string" },
+    prompt: { type: "string" },
+    caption: { type: "string" },
+    visibility: { type: "string" },
+    images: { type: "string" },
+    model: { type: "string" },
+    size: { type: "string" },
+    seed: { type: "string" },
+  });
+  const username = required(v, "account");
+  required(v, "prompt");
+  const visibility = (v.visibility as string | undefined) ?? "public";
+  if (!["public", "unlisted", "followers", "direct"].includes(visibility)) {
+    throw new UsageError("--visibility must be public, unlisted, followers or direct");
+  }
+  const pictor = await open(config);
+  try {
+    const { account, status } = await generateAndWait(pictor, username, v);
+    const post = await pictor.posts.create(account, {
+      caption: v.caption as string | undefined,
+      mediaIds: status.media.map((m) => m.id),
+      visibility: visibility as "public",
+    });
+    console.log(post.post.url);
+  } finally {
+    await pictor.close();
+  }
+  return 0;
+}
+
 /** Runs one pictor command; returns the exit code. Errors become one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -196,6 +292,10 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdMigrate(config);
       case "account":
         return await cmdAccount(config, rest);
+      case "generate":
+        return await cmdGenerate(config, rest);
+      case "post":
+        return await cmdPost(config, rest);
       case "follow":
         return await cmdFollow(config, rest, false);
       case "unfollow":

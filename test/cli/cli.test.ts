@@ -45,7 +45,25 @@ describe("pictor CLI", () => {
     expect(l.stdout).toMatch(/@alice@pictor\.example\tAlice\tadmin/);
   });
 
+  it("generates images with the builtin provider and posts them", async () => {
+    const g = await pictor("generate", "--account", "alice", "--prompt", "a red kite over hills", "--size", "512x512", "--seed", "3", "--images", "2");
+    expect(g.code).toBe(0);
+    const urls = g.stdout.trim().split("\n");
+    expect(urls).toHaveLength(2);
+    for (const u of urls) expect(u).toMatch(/^https:\/\/pictor\.example\/media\/[0-9a-f]{64}\.(jpg|png)$/);
+    expect(g.stderr).toMatch(/queued|running/);
+    expect(g.stderr).toMatch(/done/);
+    const p = await pictor("post", "--account", "alice", "--prompt", "a blue kite", "--caption", "Kites #sky", "--size", "256x256", "--visibility", "unlisted");
+    expect(p.code).toBe(0);
+    expect(p.stdout.trim()).toMatch(/^https:\/\/pictor\.example\/@alice\/[0-9a-f-]{36}$/);
+  });
+
   it.each([
+    [["generate", "--account", "alice", "--prompt", "x", "--images", "two"], 2, /--images must be a whole number/],
+    [["generate", "--account", "alice"], 2, /--prompt is required/],
+    [["generate", "--account", "alice", "--prompt", "x", "--size", "big"], 1, /WIDTHxHEIGHT/],
+    [["generate", "--account", "alice", "--prompt", "x", "--model", "dall-e-9"], 1, /Unknown model/],
+    [["post", "--account", "alice", "--prompt", "x", "--visibility", "secret"], 2, /--visibility must be/],
     [["account", "create", "--username", "alice", "--password", "a long password"], 1, /taken/],
     [["account", "create", "--username", "b c", "--password", "a long password"], 1, /Username must be/],
     [["account", "create", "--username", "bob", "--password", "short"], 1, /at least 10 characters/],
