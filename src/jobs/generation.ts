@@ -7,7 +7,7 @@ import { type GenerationConfig, type GeneratedImage, type ImageGenerator, isGene
 import { downloadImage } from "../generation/images.ts";
 import { GENERIC_MODEL_RULES, OPENAI_MODEL_RULES } from "../generation/openai.ts";
 import type { ModelRules } from "../generation/validate.ts";
-import { storeDerivatives } from "../media/derivatives.ts";
+import { mediaColumns, storeDerivatives } from "../media/derivatives.ts";
 import { MediaError } from "../media/inspect.ts";
 import { processImage } from "../media/pipeline.ts";
 import type { MediaStore } from "../media/store.ts";
@@ -91,16 +91,8 @@ export function generationRunner(deps: GenerationRunnerDeps): (jobId: string) =>
         const result = await processImage(image.bytes, { limits: config.media, provenance: { provider: image.provider, model: image.model } });
         const stored = await storeDerivatives(store, result);
         media.push({
+          ...mediaColumns(stored),
           position,
-          sha256: stored.sha256,
-          file_key: stored.files.full.key,
-          original_key: stored.files.original.key,
-          webp_key: stored.files.webp.key,
-          thumb_key: stored.files.thumb.key,
-          media_type: stored.files.full.contentType,
-          width: stored.width,
-          height: stored.height,
-          blurhash: stored.blurhash,
           prompt: job.prompt,
           model: image.model,
           provider: image.provider,

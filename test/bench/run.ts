@@ -1,10 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { configureLogging } from "../../src/logging.ts";
 import { runPagesBench } from "./pages.bench.ts";
+import { runPipelineBench } from "./pipeline.bench.ts";
 import type { BenchRow } from "./stats.ts";
 
 /** Every scenario, by name. Each sizes itself to finish within a few minutes on 2 cores. */
 const scenarios: Record<string, () => Promise<BenchRow[]>> = {
+  pipeline: () => runPipelineBench(),
   pages: () => runPagesBench(),
 };
 
