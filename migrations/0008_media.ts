@@ -23,7 +23,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("prompt", "text")
     .addColumn("model", "text")
     .addColumn("provider", "text")
-    .addColumn("seed", "integer")
+    .addColumn("seed", "bigint")
     .addColumn("created_at", "text", (c) => c.notNull())
     .execute();
   await db.schema.createIndex("media_post").on("media").columns(["post_id", "position"]).execute();

@@ -11,7 +11,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("model", "text", (c) => c.notNull())
     .addColumn("size", "text", (c) => c.notNull())
     .addColumn("n", "integer", (c) => c.notNull())
-    .addColumn("seed", "integer")
+    .addColumn("seed", "bigint")
     .addColumn("quality", "text")
     .addColumn("source_media_id", "text")
     .addColumn("state", "text", (c) => c.notNull())
