@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { configureLogging } from "../../src/logging.ts";
+import { runInboundBench } from "./inbound.bench.ts";
 import { runPagesBench } from "./pages.bench.ts";
 import { runPipelineBench } from "./pipeline.bench.ts";
 import type { BenchRow } from "./stats.ts";
@@ -8,6 +9,7 @@ import type { BenchRow } from "./stats.ts";
 const scenarios: Record<string, () => Promise<BenchRow[]>> = {
   pipeline: () => runPipelineBench(),
   pages: () => runPagesBench(),
+  inbound: () => runInboundBench(),
 };
 
 function table(rows: BenchRow[]): string {
