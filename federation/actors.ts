@@ -26,6 +26,7 @@ export function actorUris(ctx: Context<void>, identifier: string): LocalActorUri
 /** Actors, their keys, handles, and their collections. */
 export function registerActors(federation: PictorFederation, deps: FederationDeps): void {
   const { accounts, follows, urls } = deps;
+  const importedKeys = new Map<string, Promise<CryptoKeyPair[]>>();
 
   federation
     .setActorDispatcher(paths.actor, async (ctx, identifier) => {
@@ -48,13 +49,21 @@ export function registerActors(federation: PictorFederation, deps: FederationDep
         if (!account) return [];
         owner = account.id;
       }
-      const stored = await accounts.keyPairs(owner);
-      return Promise.all(
-        stored.map(async (k) => ({
-          publicKey: await importJwk(k.publicJwk, "public"),
-          privateKey: await importJwk(k.privateJwk, "private"),
-        })),
-      );
+      // Keys never change once made: import them once per process (every signed fetch and delivery needs them).
+      let pairs = importedKeys.get(owner);
+      if (!pairs) {
+        pairs = accounts.keyPairs(owner).then((stored) =>
+          Promise.all(
+            stored.map(async (k) => ({
+              publicKey: await importJwk(k.publicJwk, "public"),
+              privateKey: await importJwk(k.privateJwk, "private"),
+            })),
+          ),
+        );
+        importedKeys.set(owner, pairs);
+        pairs.catch(() => importedKeys.delete(owner));
+      }
+      return pairs;
     })
     .mapHandle(async (_ctx, handle) => {
       const username = handle.toLowerCase();
