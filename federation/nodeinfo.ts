@@ -4,7 +4,7 @@ import type { FederationDeps } from "./deps.ts";
 
 export function registerNodeInfo(federation: PictorFederation, deps: FederationDeps): void {
   federation.setNodeInfoDispatcher(paths.nodeinfo, async () => {
-    const users = await deps.accounts.countLocal();
+    const [users, localPosts] = await Promise.all([deps.accounts.countLocal(), deps.posts.countLocal()]);
     return {
       software: {
         name: "pictor",
@@ -13,7 +13,7 @@ export function registerNodeInfo(federation: PictorFederation, deps: FederationD
       },
       protocols: ["activitypub"],
       openRegistrations: false,
-      usage: { users: { total: users }, localPosts: 0, localComments: 0 },
+      usage: { users: { total: users }, localPosts, localComments: 0 },
       metadata: { nodeName: deps.config.instanceName },
     };
   });

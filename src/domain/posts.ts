@@ -434,6 +434,18 @@ export class PostService {
     return Number(r.n);
   }
 
+  /** Posts by local accounts that are not deleted (for NodeInfo). */
+  async countLocal(): Promise<number> {
+    const r = await this.db.kysely
+      .selectFrom("posts")
+      .innerJoin("accounts", "accounts.id", "posts.account_id")
+      .select((e) => e.fn.countAll().as("n"))
+      .where("accounts.domain", "is", null)
+      .where("posts.deleted_at", "is", null)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
   async countPublic(accountId: string): Promise<number> {
     const r = await this.db.kysely
       .selectFrom("posts")
