@@ -22,6 +22,12 @@ export function registerOutbox(federation: PictorFederation, deps: FederationDep
   const { events, urls } = deps;
   const context = () => federation.createContext(urls.origin, undefined);
 
+  // Deliveries stop on 404 and 410 (Fedify's permanent failures); a personal inbox that is Gone means the account is.
+  federation.setOutboxPermanentFailureHandler(async (_ctx, failure) => {
+    deps.logger.info("Giving up delivering to {inbox}: {status}", { inbox: failure.inbox.href, status: failure.statusCode });
+    if (failure.statusCode === 410) await deps.accounts.deleteRemoteByInbox(failure.inbox.href);
+  });
+
   /** Who receives a post: followers (unless direct), mentioned accounts, and the author of the post it replies to. */
   const postRecipients = async ({ post, author, mentions }: PostDetails): Promise<AccountRow[]> => {
     const accounts = post.visibility === "direct" ? [] : await allFollowers(deps, author.id);

@@ -210,6 +210,12 @@ export class AccountService {
     return Number(r.numDeletedRows) > 0;
   }
 
+  /** Removes remote accounts whose own inbox answered 410 Gone (their server says they no longer exist). */
+  async deleteRemoteByInbox(inbox: string): Promise<number> {
+    const r = await this.db.kysely.deleteFrom("accounts").where("inbox_url", "=", inbox).where("domain", "is not", null).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   /** The stored key pairs of an account (or of the instance actor), generated once. */
   async keyPairs(owner: string): Promise<KeyPairJwk[]> {
     const rows = await this.db.kysely

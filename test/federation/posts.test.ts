@@ -115,3 +115,26 @@ async function signedGetFor(remote: FakeRemote, url: string, name: string, picto
   const req = await remote.signedGet(url, name);
   return pictor.http.request(req);
 }
+
+describe("delivery to accounts that are gone", () => {
+  it("stops on 410 Gone and forgets the account", async () => {
+    const pictor = await startTestPictor();
+    const remote = await startFakeRemote();
+    try {
+      // No shared inbox: deliveries go to the personal inbox, which answers 410 once the account is gone.
+      await remote.addActor("ghost", { endpoints: {} });
+      const alice = await pictor.accounts.createLocal({ username: "alice", password: "correct horse" });
+      const follow = { "@context": "https://www.w3.org/ns/activitystreams", id: `${remote.actorIri("ghost")}#f`, type: "Follow", actor: remote.actorIri("ghost"), object: alice.iri };
+      await pictor.http.request(await remote.signedPost(`${TEST_ORIGIN}/inbox`, follow, "ghost"));
+      await waitFor(async () => (await pictor.follows.countFollowers(alice.id)) === 1, 10_000, "the follow");
+      await waitFor(() => remote.received.some((r) => r.body?.type === "Accept"), 10_000, "the Accept");
+      remote.failInbox("/users/ghost/inbox", 410);
+      await pictor.posts.create(alice, { mediaIds: [(await insertGeneratedMedia(pictor.db, alice.id, "x")).id] });
+      await waitFor(async () => (await pictor.accounts.getByIri(remote.actorIri("ghost"))) === undefined, 15_000, "the gone account to be removed");
+      expect(await pictor.follows.countFollowers(alice.id)).toBe(0);
+    } finally {
+      await pictor.stop();
+      await remote.close();
+    }
+  });
+});

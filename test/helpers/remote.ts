@@ -16,6 +16,8 @@ export interface FakeRemote {
   received: Array<{ path: string; body: any; signed: boolean }>;
   /** A request to `url` carrying `activity`, signed by `name`'s key (draft-cavage, as Mastodon does by default). */
   signedPost(url: string, activity: unknown, name: string, spec?: "draft-cavage-http-signatures-12" | "rfc9421"): Promise<Request>;
+  /** Answers POSTs to `path` with `status` (e.g. 410 for a deleted account). */
+  failInbox(path: string, status: number): void;
   /** Serves a JSON-LD document at a path of this server. */
   serve(path: string, doc: Record<string, unknown>): void;
   /** A GET of `url` signed by `name`'s key (an authorized fetch). */
@@ -39,11 +41,17 @@ export async function startFakeRemote(): Promise<FakeRemote> {
   const actors = new Map<string, { doc: Record<string, unknown>; privateKey: CryptoKey }>();
   const received: FakeRemote["received"] = [];
   const documents = new Map<string, Record<string, unknown>>();
+  const failing = new Map<string, number>();
   let origin = "";
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", origin);
     if (req.method === "POST") {
       const text = await readBody(req);
+      const failStatus = failing.get(url.pathname);
+      if (failStatus) {
+        res.writeHead(failStatus).end();
+        return;
+      }
       let body: unknown = null;
       try {
         body = JSON.parse(text);
@@ -106,6 +114,9 @@ export async function startFakeRemote(): Promise<FakeRemote> {
         body: JSON.stringify(activity),
       });
       return signRequest(req, actor.privateKey, new URL(`${actorIri(name)}#main-key`), { spec });
+    },
+    failInbox(path, status) {
+      failing.set(path, status);
     },
     serve(path, doc) {
       documents.set(path, doc);
