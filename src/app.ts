@@ -62,6 +62,8 @@ export interface Pictor {
   startQueue(signal: AbortSignal): Promise<void>;
   /** Consumes the jobs queue only (the CLI does, while it waits for its own job). */
   startJobs(signal: AbortSignal): Promise<void>;
+  /** Queues again jobs that lost their message or their worker; returns how many. Runs every few minutes on workers. */
+  sweepJobs(): Promise<number>;
   /** Waits for pending event handlers, then closes the database. */
   close(): Promise<void>;
 }
@@ -141,11 +143,16 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
   lookup = (query) => resolveAccount(federation, deps, query);
   const http = createHttpApp({ config, urls, federation, accounts, follows, posts, media });
 
-  /** Queues again jobs left "queued" with no message (a crash between insert and enqueue); re-runs are harmless. */
+  const sweepJobs = async () => {
+    const ids = await generations.orphaned(ORPHAN_AFTER_MS);
+    for (const jobId of ids) await stores.jobs.enqueue({ jobId });
+    return ids.length;
+  };
+  /** Every few minutes, queues again jobs that lost their message or worker; re-runs are harmless. */
   const sweep = async (signal: AbortSignal) => {
     while (!signal.aborted) {
       try {
-        for (const jobId of await generations.orphaned(ORPHAN_AFTER_MS)) await stores.jobs.enqueue({ jobId });
+        await sweepJobs();
       } catch (error) {
         logger.warn("Job sweep failed: {error}", { error });
       }
@@ -189,6 +196,7 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
       await Promise.all([federation.startQueue(undefined, { signal }), listenJobs(signal), sweep(signal)]);
     },
     startJobs: (signal) => listenJobs(signal),
+    sweepJobs,
     async close() {
       await events.drain();
       await db.close();

@@ -3,6 +3,9 @@ import type { AccountRow, GenerationJobRow, MediaRow } from "../storage/schema.t
 import { newId, nowIso } from "../storage/time.ts";
 import { DomainError, invalid, notFound } from "./errors.ts";
 
+/** A job "running" this long has lost its worker (providers time out well before). */
+export const STALE_AFTER_MS = 15 * 60 * 1000;
+
 export interface GenerationRequest {
   prompt: string;
   model?: string;
@@ -131,7 +134,7 @@ export class GenerationService {
    * is finished; a job left "running" by a crashed worker for longer than
    * `staleAfterMs` is taken over.
    */
-  async start(jobId: string, staleAfterMs = 10 * 60 * 1000): Promise<GenerationJobRow | null> {
+  async start(jobId: string, staleAfterMs = STALE_AFTER_MS): Promise<GenerationJobRow | null> {
     const now = nowIso();
     const stale = nowIso(new Date(Date.now() - staleAfterMs));
     const rows = await this.db.kysely
@@ -171,14 +174,24 @@ export class GenerationService {
       .execute();
   }
 
-  /** Jobs that should be in the queue but may not be (a crash between insert and enqueue). */
-  async orphaned(olderThanMs: number): Promise<string[]> {
-    const before = nowIso(new Date(Date.now() - olderThanMs));
+  /**
+   * Jobs that may have no message in the queue: queued longer than
+   * `queuedMs` (a crash between insert and enqueue), or running longer than
+   * `staleMs` (the worker died mid-run). Queueing them again is harmless:
+   * `start` lets only one worker run a job.
+   */
+  async orphaned(queuedMs: number, staleMs = STALE_AFTER_MS): Promise<string[]> {
+    const queuedBefore = nowIso(new Date(Date.now() - queuedMs));
+    const startedBefore = nowIso(new Date(Date.now() - staleMs));
     const rows = await this.db.kysely
       .selectFrom("generation_jobs")
       .select("id")
-      .where("state", "=", "queued")
-      .where("created_at", "<", before)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb("state", "=", "queued"), eb("created_at", "<", queuedBefore)]),
+          eb.and([eb("state", "=", "running"), eb("started_at", "<", startedBefore)]),
+        ]),
+      )
       .limit(100)
       .execute();
     return rows.map((r) => r.id);

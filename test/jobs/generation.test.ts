@@ -44,6 +44,22 @@ describe("generation jobs", () => {
     expect(post.media.map((x) => x.alt)).toEqual([m.prompt, m.prompt]);
   });
 
+  it("finishes a job whose worker died mid-run", async () => {
+    pictor = await startTestPictor();
+    const alice = await pictor.accounts.createLocal({ username: "alice", password: "correct horse" });
+    // As a crashed worker leaves it: running for long, its message gone.
+    const id = "01900000-0000-7000-8000-000000000001";
+    const long = new Date(Date.now() - 60 * 60 * 1000).toISOString();
+    await pictor.db.kysely
+      .insertInto("generation_jobs")
+      .values({ id, account_id: alice.id, prompt: "a survivor", provider: "builtin", model: "builtin-v1", size: "256x256", n: 1, seed: 1, quality: null, source_media_id: null, state: "running", error_code: null, error_message: null, created_at: long, started_at: long, finished_at: null })
+      .execute();
+    expect(await pictor.sweepJobs()).toBe(1);
+    const done = await waitFor(async () => ((await pictor!.generations.get(id))?.state === "done" ? pictor!.generations.status(id) : undefined), 20_000, "the job to be finished");
+    expect(done.media).toHaveLength(1);
+    expect(done.job.attempts).toBe(1);
+  });
+
   it("refuses bad requests with clear reasons and enforces per-account limits", async () => {
     pictor = await startTestPictor({ GENERATION_MAX_CONCURRENT: "1", GENERATION_DAILY_LIMIT: "2", PROMPT_BLOCKLIST: "forbidden thing", PROMPT_MAX_LENGTH: "50" });
     const bob = await pictor.accounts.createLocal({ username: "bob", password: "correct horse" });
