@@ -18,6 +18,7 @@ import { type PostDetails, PostService } from "./domain/posts.ts";
 import { QuoteService } from "./domain/quotes.ts";
 import { TimelineService } from "./domain/timelines.ts";
 import { createImageGenerator, type GenerationDeps, type ImageGenerator } from "./generation/index.ts";
+import { ApResponseCache } from "./http/ap-cache.ts";
 import { createHttpApp } from "./http/app.tsx";
 import { generationPolicy, generationRunner } from "./jobs/generation.ts";
 import { LocalDiskMediaStore } from "./media/local-store.ts";
@@ -54,6 +55,8 @@ export interface Pictor {
   media: MediaStore;
   federation: PictorFederation;
   http: Hono;
+  /** Cached public ActivityPub responses (drop entries after changes that emit no event). */
+  apCache: ApResponseCache;
   /** Finds (and stores) an account by @user@host or URL. */
   resolveAccount(query: string): Promise<AccountRow>;
   /** Fetches a thread's missing ancestors and remote replies (bounded); returns how many were stored. */
@@ -141,7 +144,16 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
   };
   registerFederation(federation, deps);
   lookup = (query) => resolveAccount(federation, deps, query);
-  const http = createHttpApp({ config, urls, federation, accounts, follows, posts, media });
+  // Public ActivityPub responses are cached briefly; changes drop what they touch at once (in this process).
+  const apCache = new ApResponseCache(config.apCacheTtlMs);
+  for (const event of ["post.published", "post.updated", "post.deleted", "post.received"] as const) {
+    events.on(event, (d) => apCache.invalidate(d.author.iri, ...(d.post.in_reply_to_iri ? [d.post.in_reply_to_iri] : [])));
+  }
+  for (const event of ["follow.received", "follow.accepted", "follow.rejected", "follow.requested", "follow.undone"] as const) {
+    events.on(event, (d) => apCache.invalidate(d.follower.iri, d.following.iri));
+  }
+  events.on("quote.revoked", ({ stamp }) => apCache.invalidate(urls.quoteStamp(stamp.id).href));
+  const http = createHttpApp({ config, urls, federation, accounts, follows, posts, media, apCache });
 
   const sweepJobs = async () => {
     const ids = await generations.orphaned(ORPHAN_AFTER_MS);
@@ -190,6 +202,7 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     media,
     federation,
     http,
+    apCache,
     resolveAccount: (query) => lookup(query),
     fetchThread: (details) => fetchThread(federation, deps, details),
     async startQueue(signal) {

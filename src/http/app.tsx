@@ -11,6 +11,7 @@ import { mediaRoutes } from "../media/routes.ts";
 import type { MediaStore } from "../media/store.ts";
 import type { MediaRow } from "../storage/schema.ts";
 import type { LocalUrls } from "../urls.ts";
+import type { ApResponseCache } from "./ap-cache.ts";
 import { fedifyMiddleware } from "./fedify.ts";
 import { type MediaLinks, PostPage } from "./views/post.tsx";
 import { NotFoundPage, ProfilePage } from "./views/profile.tsx";
@@ -23,6 +24,7 @@ export interface HttpDeps {
   follows: FollowService;
   posts: PostService;
   media: MediaStore;
+  apCache: ApResponseCache;
 }
 
 /** The whole HTTP surface: Fedify's endpoints first, then pages. */
@@ -52,6 +54,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.post("/inbox", inboxLimit);
   app.post("/users/:identifier/inbox", inboxLimit);
 
+  app.use(deps.apCache.middleware());
   app.use(fedifyMiddleware(deps.federation));
 
   app.get("/.well-known/host-meta", (c) => {

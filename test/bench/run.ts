@@ -3,6 +3,7 @@ import { configureLogging } from "../../src/logging.ts";
 import { runInboundBench } from "./inbound.bench.ts";
 import { runPagesBench } from "./pages.bench.ts";
 import { runPipelineBench } from "./pipeline.bench.ts";
+import { runReadPathBench } from "./readpath.bench.ts";
 import type { BenchRow } from "./stats.ts";
 
 /** Every scenario, by name. Each sizes itself to finish within a few minutes on 2 cores. */
@@ -10,6 +11,7 @@ const scenarios: Record<string, () => Promise<BenchRow[]>> = {
   pipeline: () => runPipelineBench(),
   pages: () => runPagesBench(),
   inbound: () => runInboundBench(),
+  readpath: () => runReadPathBench(),
 };
 
 function table(rows: BenchRow[]): string {
