@@ -3,6 +3,8 @@ import * as m0001 from "./0001_accounts.ts";
 import * as m0002 from "./0002_local_users.ts";
 import * as m0003 from "./0003_actor_keys.ts";
 import * as m0004 from "./0004_follows.ts";
+import * as m0005 from "./0005_kv.ts";
+import * as m0006 from "./0006_queue.ts";
 import * as m0007 from "./0007_posts.ts";
 import * as m0008 from "./0008_media.ts";
 import * as m0009 from "./0009_post_tags.ts";
@@ -22,6 +24,8 @@ export const migrations: Record<string, Migration> = {
   "0002_local_users": m0002,
   "0003_actor_keys": m0003,
   "0004_follows": m0004,
+  "0005_kv": m0005,
+  "0006_queue": m0006,
   "0007_posts": m0007,
   "0008_media": m0008,
   "0009_post_tags": m0009,

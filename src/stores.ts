@@ -1,9 +1,14 @@
-import { InProcessMessageQueue, MemoryKvStore } from "@fedify/fedify";
+import { KyselyKvStore } from "../federation/kv-store.ts";
+import { KyselyMessageQueue } from "../federation/queue.ts";
 import type { PictorStores } from "./app.ts";
 import type { Db } from "./storage/db.ts";
 
-/** The KV store and queues on the project's own database, shared by every process. */
-export function persistentStores(_db: Db): PictorStores {
-  // TEMPORARY until the Kysely-backed store and queue land.
-  return { kv: new MemoryKvStore(), queue: new InProcessMessageQueue(), jobs: new InProcessMessageQueue() };
+/** The KV store and queues on the project's own database, shared by every process and machine. */
+export function persistentStores(db: Db, options: { leaseMs?: number; pollIntervalMs?: number } = {}): PictorStores {
+  return {
+    kv: new KyselyKvStore(db),
+    queue: new KyselyMessageQueue(db, { queue: "fedify", concurrency: 8, ...options }),
+    // One image at a time per process: generation is CPU-heavy (builtin) or slow and rate-limited (providers).
+    jobs: new KyselyMessageQueue(db, { queue: "jobs", concurrency: 1, ...options }),
+  };
 }

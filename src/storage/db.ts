@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "./schema.ts";
 
@@ -32,6 +32,22 @@ function sqlitePath(url: string): string {
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 
 /**
+ * SQLite transactions that begin IMMEDIATE: they take the write lock at the
+ * start (waiting up to busy_timeout) instead of upgrading a read lock later,
+ * which another process's commit can turn into an unretryable SQLITE_BUSY.
+ * Every transaction Pictor opens writes, so nothing is lost by it.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+    };
+    return driver;
+  }
+}
+
+/**
  * Opens a database from a URL: `postgres://…` for PostgreSQL, otherwise an
  * SQLite file (`sqlite:PATH`, `file:PATH`, a plain path, or `:memory:`).
  */
@@ -50,6 +66,6 @@ export function openDb(url: string, options: { poolSize?: number } = {}): Db {
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("synchronous = NORMAL");
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
   return { kysely, dialect: "sqlite", url, close: () => kysely.destroy() };
 }

@@ -196,6 +196,27 @@ export interface DomainBlocksTable {
   created_at: string;
 }
 
+export interface KvTable {
+  /** The key as JSON text of its string array. */
+  key: string;
+  /** The value as JSON text. */
+  value: string;
+  expires_at: string | null;
+}
+
+export interface QueueMessagesTable {
+  id: string;
+  queue: string;
+  /** JSON text; may carry private keys (outbox messages): never log it. */
+  message: string;
+  ordering_key: string | null;
+  run_at: string;
+  locked_until: string | null;
+  locked_by: string | null;
+  attempts: Generated<number>;
+  created_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   local_users: LocalUsersTable;
@@ -212,6 +233,8 @@ export interface Database {
   blocks: BlocksTable;
   reports: ReportsTable;
   domain_blocks: DomainBlocksTable;
+  kv: KvTable;
+  queue_messages: QueueMessagesTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
