@@ -149,7 +149,7 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
   for (const event of ["post.published", "post.updated", "post.deleted", "post.received"] as const) {
     events.on(event, (d) => apCache.invalidate(d.author.iri, ...(d.post.in_reply_to_iri ? [d.post.in_reply_to_iri] : [])));
   }
-  for (const event of ["follow.received", "follow.accepted", "follow.rejected", "follow.requested", "follow.undone"] as const) {
+  for (const event of ["follow.received", "follow.accepted", "follow.rejected", "follow.requested", "follow.undone", "follow.changed"] as const) {
     events.on(event, (d) => apCache.invalidate(d.follower.iri, d.following.iri));
   }
   events.on("quote.revoked", ({ stamp }) => apCache.invalidate(urls.quoteStamp(stamp.id).href));

@@ -66,7 +66,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warning", "error", "fatal"]).default("info"),
   TRUST_PROXY: bool.default(false),
   INSTANCE_NAME: z.string().trim().min(1).max(100).default("Pictor"),
-  AP_CACHE_TTL_MS: int(0, 3_600_000).default(30_000),
+  AP_CACHE_TTL_MS: int(0, 3_600_000).default(10_000),
   GENERATION_MAX_CONCURRENT: int(1, 100).default(2),
   GENERATION_DAILY_LIMIT: int(1, 100_000).default(100),
 });

@@ -13,6 +13,8 @@ export interface DomainEventMap {
   "follow.undone": { follow: FollowRow; follower: AccountRow; following: AccountRow };
   /** A remote account asked to follow a local one (first time for this pair). */
   "follow.received": { follow: FollowRow; follower: AccountRow; following: AccountRow };
+  /** A follow changed state without a local decision: the other side accepted, rejected, or undid it. */
+  "follow.changed": { follower: AccountRow; following: AccountRow };
   /** A local account accepted a remote follower (at once or after approval). */
   "follow.accepted": { follow: FollowRow; follower: AccountRow; following: AccountRow };
   /** A local account rejected a follow request or removed a follower. */

@@ -154,7 +154,20 @@ export class FollowService {
       : match.followerId
         ? await q.where("follower_id", "=", match.followerId).executeTakeFirst()
         : undefined;
-    return Number(r?.numUpdatedRows ?? 0n) > 0;
+    const changed = Number(r?.numUpdatedRows ?? 0n) > 0;
+    if (changed) {
+      const follow = match.iri ? await this.getByIri(match.iri) : await this.getByPair(match.followerId!, match.followingId);
+      if (follow) await this.#changed(follow.follower_id, follow.following_id);
+    }
+    return changed;
+  }
+
+  async #changed(followerId: string, followingId: string): Promise<void> {
+    const [follower, following] = await Promise.all([
+      this.db.kysely.selectFrom("accounts").selectAll().where("id", "=", followerId).executeTakeFirst(),
+      this.db.kysely.selectFrom("accounts").selectAll().where("id", "=", followingId).executeTakeFirst(),
+    ]);
+    if (follower && following) await this.events.emit("follow.changed", { follower, following });
   }
 
   /** Removes a follow by its IRI, or by the pair when the IRI is unknown. Only the follower may undo. */
@@ -163,8 +176,9 @@ export class FollowService {
     if (match.iri && (await this.getByIri(match.iri))) q = q.where("iri", "=", match.iri);
     else if (match.followingId) q = q.where("following_id", "=", match.followingId);
     else return false;
-    const r = await q.executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
+    const rows = await q.returning("following_id").execute();
+    for (const r of rows) await this.#changed(match.followerId, r.following_id);
+    return rows.length > 0;
   }
 
   /** The remote side rejected our follow, or removed us as a follower. */
@@ -174,7 +188,9 @@ export class FollowService {
       .where("follower_id", "=", match.followerId)
       .where("following_id", "=", match.followingId)
       .executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
+    const removed = Number(r.numDeletedRows) > 0;
+    if (removed) await this.#changed(match.followerId, match.followingId);
+    return removed;
   }
 
   /** Accepted followers of an account, newest first; keyset-paged by follow id. */

@@ -14,7 +14,7 @@ export class ApResponseCache {
   readonly #entries = new Map<string, { status: number; headers: [string, string][]; body: ArrayBuffer; expires: number }>();
 
   constructor(
-    private readonly ttlMs = 30_000,
+    private readonly ttlMs = 10_000,
     private readonly maxEntries = 5_000,
   ) {}
 
@@ -41,7 +41,8 @@ export class ApResponseCache {
     return async (c, next) => {
       if (c.req.method !== "GET" || this.ttlMs <= 0) return next();
       const kind = ApResponseCache.kind(c.req.header("Accept"));
-      if (!kind) return next();
+      // Follower and following collections change with every (un)follow, often from another process: never cached.
+      if (!kind || /\/(followers|following)$/.test(c.req.path)) return next();
       const key = `${kind} ${c.req.url}`;
       const hit = this.#entries.get(key);
       if (hit && hit.expires > Date.now()) {

@@ -27,6 +27,10 @@ describe("ActivityPub response cache", () => {
     const html1 = await a.request("http://x.test/users/alice", { headers: { Accept: "text/html" } });
     const html2 = await a.request("http://x.test/users/alice", { headers: { Accept: "text/html" } });
     expect((await html1.json()).n).not.toBe((await html2.json()).n);
+    // Follower collections are never cached.
+    const f1 = await (await a.request("http://x.test/users/alice/followers", { headers: AP })).json();
+    const f2 = await (await a.request("http://x.test/users/alice/followers", { headers: AP })).json();
+    expect(f2.n).toBe(f1.n + 1);
     cache.invalidate("http://x.test/users/alice");
     const third = await (await a.request("http://x.test/users/alice", { headers: AP })).json();
     expect(third.n).toBeGreaterThan(first.n);
