@@ -21,6 +21,8 @@ Commands:
   account list                  List local accounts
   generate --account U --prompt "…" [--model M] [--size WxH] [--seed N] [--images N]
   post --account U --prompt "…" [--caption "…"] [--visibility public|unlisted|followers|direct] [--images N]
+  edit --account U --post ID|URL --caption "…"
+  delete --account U --post ID|URL
   follow --account U --target @user@host|URL
   unfollow --account U --target @user@host|URL
 
@@ -269,6 +271,37 @@ async function cmdPost(config: Config, argv: string[]): Promise<number> {
   return 0;
 }
 
+/** A local post of `username`, by id, IRI or page URL. */
+async function ownPost(pictor: Pictor, username: string, ref: string) {
+  const account = await pictor.accounts.getLocalByUsername(username);
+  if (!account) throw new DomainError(404, `No local account "${username}"`, "not_found");
+  const id = ref.trim().split("/").pop() ?? "";
+  const details = await pictor.posts.details(id);
+  if (!details || details.post.account_id !== account.id) throw new DomainError(404, `@${account.username} has no post ${ref}`, "not_found");
+  return { account, details };
+}
+
+async function cmdEditOrDelete(config: Config, argv: string[], del: boolean): Promise<number> {
+  const v = args(argv, { account: { type: "string" }, post: { type: "string" }, ...(del ? {} : { caption: { type: "string" } }) });
+  const username = required(v, "account");
+  const ref = required(v, "post");
+  if (!del && typeof v.caption !== "string") throw new UsageError("--caption is required");
+  const pictor = await open(config);
+  try {
+    const { account, details } = await ownPost(pictor, username, ref);
+    if (del) {
+      await pictor.posts.delete(account, details.post.id);
+      console.log(`Deleted ${details.post.url}`);
+    } else {
+      const edited = await pictor.posts.edit(account, details.post.id, { caption: v.caption as string });
+      console.log(edited.post.url);
+    }
+  } finally {
+    await pictor.close();
+  }
+  return 0;
+}
+
 /** Runs one pictor command; returns the exit code. Errors become one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -296,6 +329,10 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdGenerate(config, rest);
       case "post":
         return await cmdPost(config, rest);
+      case "edit":
+        return await cmdEditOrDelete(config, rest, false);
+      case "delete":
+        return await cmdEditOrDelete(config, rest, true);
       case "follow":
         return await cmdFollow(config, rest, false);
       case "unfollow":
