@@ -46,7 +46,7 @@ function required(values: Record<string, unknown>, name: string): string {
 }
 
 async function open(config: Config): Promise<Pictor> {
-  return createPictor(config, { stores: persistentStores });
+  return createPictor(config, { stores: (db) => persistentStores(db, { leaseMs: config.queueLeaseMs }) });
 }
 
 async function waitForSignal(): Promise<string> {

@@ -37,7 +37,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-export async function startFakeRemote(): Promise<FakeRemote> {
+export async function startFakeRemote(options: { inboxDelayMs?: number } = {}): Promise<FakeRemote> {
   const actors = new Map<string, { doc: Record<string, unknown>; privateKey: CryptoKey }>();
   const received: FakeRemote["received"] = [];
   const documents = new Map<string, Record<string, unknown>>();
@@ -56,7 +56,9 @@ export async function startFakeRemote(): Promise<FakeRemote> {
       try {
         body = JSON.parse(text);
       } catch {}
+      // A slow inbox answers late, but records what arrived at once.
       received.push({ path: url.pathname, body, signed: Boolean(req.headers.signature || req.headers["signature-input"]) });
+      if (options.inboxDelayMs) await new Promise((r) => setTimeout(r, options.inboxDelayMs));
       res.writeHead(202).end();
       return;
     }
