@@ -1,4 +1,6 @@
 import { importJwk } from "@fedify/fedify";
+import { Tombstone } from "@fedify/vocab";
+import { toInstant } from "./mappers/time.ts";
 import type { Context } from "@fedify/fedify";
 import type { PictorFederation } from "../fedify.config.ts";
 import { INSTANCE_ACTOR, paths } from "../src/urls.ts";
@@ -39,7 +41,11 @@ export function registerActors(federation: PictorFederation, deps: FederationDep
         return instanceActor(urls.host, actorUris(ctx, identifier), keys, urls.origin);
       }
       const account = await accounts.getLocalByUsername(identifier);
-      if (!account || account.username !== identifier) return null;
+      if (!account || account.username !== identifier) {
+        // A deleted account answers 410 Gone with a Tombstone.
+        const deleted = await accounts.getDeletedLocal(identifier);
+        return deleted ? new Tombstone({ id: ctx.getActorUri(identifier), deleted: toInstant(deleted.deleted_at!) }) : null;
+      }
       return accountToPerson(account, actorUris(ctx, identifier), keys);
     })
     .setKeyPairsDispatcher(async (_ctx, identifier) => {

@@ -88,6 +88,11 @@ export function registerOutbox(federation: PictorFederation, deps: FederationDep
     await deliver(e.actor, await interactionRecipients(e.interaction.type, e.actor, e.details), undo, { orderingKey: e.interaction.iri });
   });
 
+  events.on("account.deleted", async ({ account, recipients }) => {
+    const del = new Delete({ id: new URL(`${account.iri}#delete`), actor: new URL(account.iri), object: new URL(account.iri), tos: [PUBLIC_COLLECTION] });
+    await deliver(account, recipients, del);
+  });
+
   events.on("follow.requested", async ({ follow, follower, following }) => {
     await deliver(follower, [following], followObject(follow, follower, following), { orderingKey: follow.iri });
   });

@@ -1,6 +1,7 @@
 import type { Context, DocumentLoader } from "@fedify/fedify";
 import { Note, traverseCollection } from "@fedify/vocab";
 import type { PictorFederation } from "../fedify.config.ts";
+import { DomainError, invalid } from "../src/domain/errors.ts";
 import type { PostDetails } from "../src/domain/posts.ts";
 import { INSTANCE_ACTOR } from "../src/urls.ts";
 import type { FederationDeps } from "./deps.ts";
@@ -62,5 +63,35 @@ export async function fetchThread(
       }
     }
   }
+  return fetched;
+}
+
+/**
+ * Finds a post by its IRI or URL: one we have, else fetched from its own
+ * origin (signed by the instance actor) and stored. Throws a DomainError a
+ * person can act on when there is no public post there.
+ */
+export async function resolvePost(federation: PictorFederation, deps: FederationDeps, ref: string): Promise<PostDetails> {
+  let url: URL;
+  try {
+    url = new URL(ref.trim());
+  } catch {
+    throw invalid(`"${ref}" is not a post URL`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw invalid("Only http(s) URLs can be looked up");
+  const known = await deps.posts.detailsByIri(url.href);
+  if (known) return known;
+  if (url.origin === deps.urls.origin.origin) {
+    // A local post page: /@user/<id>
+    const id = url.pathname.split("/").pop() ?? "";
+    const local = await deps.posts.details(id);
+    if (local && !local.post.deleted_at) return local;
+    throw new DomainError(404, "No such post here", "not_found");
+  }
+  if (await deps.moderation.isDomainBlocked(url.hostname)) throw new DomainError(403, `${url.hostname} is blocked on this instance`, "domain_blocked");
+  const ctx = federation.createContext(deps.urls.origin, undefined);
+  const loader = await ctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
+  const fetched = await fetchNote(ctx, loader, deps, url);
+  if (!fetched) throw new DomainError(404, `Could not find a public post at ${url.href}`, "not_found");
   return fetched;
 }

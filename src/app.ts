@@ -5,7 +5,7 @@ import type { Hono } from "hono";
 import { buildFederation, type PictorFederation } from "../fedify.config.ts";
 import { type FederationDeps, registerFederation } from "../federation/index.ts";
 import { resolveAccount } from "../federation/lookup.ts";
-import { fetchThread } from "../federation/threads.ts";
+import { fetchThread, resolvePost } from "../federation/threads.ts";
 import type { Config } from "./config.ts";
 import { AccountService } from "./domain/accounts.ts";
 import { DomainEvents } from "./domain/events.ts";
@@ -59,6 +59,10 @@ export interface Pictor {
   apCache: ApResponseCache;
   /** Finds (and stores) an account by @user@host or URL. */
   resolveAccount(query: string): Promise<AccountRow>;
+  /** Finds (and stores) a post by IRI or URL, local or remote. */
+  resolvePost(ref: string): Promise<PostDetails>;
+  /** Deletes a local account, telling the servers that knew it. */
+  deleteAccount(account: AccountRow): Promise<void>;
   /** Fetches a thread's missing ancestors and remote replies (bounded); returns how many were stored. */
   fetchThread(details: PostDetails): Promise<number>;
   /** Consumes the persistent queues (federation and jobs) until the signal aborts. */
@@ -205,6 +209,8 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     apCache,
     resolveAccount: (query) => lookup(query),
     fetchThread: (details) => fetchThread(federation, deps, details),
+    resolvePost: (ref) => resolvePost(federation, deps, ref),
+    deleteAccount: (account) => accounts.deleteLocal(account, events),
     async startQueue(signal) {
       await Promise.all([federation.startQueue(undefined, { signal }), listenJobs(signal), sweep(signal)]);
     },

@@ -19,8 +19,11 @@ Commands:
   migrate                       Bring the database schema up to date
   account create --username U --password P [--display-name N] [--admin] [--locked]
   account list                  List local accounts
+  account delete --username U --yes   Delete an account (servers that knew it are told)
+  like|unlike|boost|unboost --account U --post URL
   generate --account U --prompt "…" [--model M] [--size WxH] [--seed N] [--images N]
   post --account U --prompt "…" [--caption "…"] [--visibility public|unlisted|followers|direct] [--images N]
+       [--reply-to URL] [--quote URL]
   edit --account U --post ID|URL --caption "…"
   delete --account U --post ID|URL
   follow --account U --target @user@host|URL
@@ -147,7 +150,22 @@ async function cmdAccount(config: Config, argv: string[]): Promise<number> {
     }
     return 0;
   }
-  throw new UsageError(sub ? `Unknown account command "${sub}"` : "account needs a command: create or list");
+  if (sub === "delete") {
+    const v = args(rest, { username: { type: "string" }, yes: { type: "boolean" } });
+    const username = required(v, "username");
+    if (!v.yes) throw new UsageError("account delete cannot be undone: add --yes to confirm");
+    const pictor = await open(config);
+    try {
+      const account = await pictor.accounts.getLocalByUsername(username);
+      if (!account) throw new DomainError(404, `No local account "${username}"`, "not_found");
+      await pictor.deleteAccount(account);
+      console.log(`Deleted @${account.username}@${pictor.urls.host}`);
+    } finally {
+      await pictor.close();
+    }
+    return 0;
+  }
+  throw new UsageError(sub ? `Unknown account command "${sub}"` : "account needs a command: create, list or delete");
 }
 
 async function cmdFollow(config: Config, argv: string[], unfollow: boolean): Promise<number> {
@@ -249,6 +267,8 @@ async function cmdPost(config: Config, argv: string[]): Promise<number> {
     model: { type: "string" },
     size: { type: "string" },
     seed: { type: "string" },
+    "reply-to": { type: "string" },
+    quote: { type: "string" },
   });
   const username = required(v, "account");
   required(v, "prompt");
@@ -258,13 +278,37 @@ async function cmdPost(config: Config, argv: string[]): Promise<number> {
   }
   const pictor = await open(config);
   try {
+    // Look the targets up first: a bad URL should not cost a generation.
+    const replyTo = v["reply-to"] ? await pictor.resolvePost(v["reply-to"] as string) : undefined;
+    const quote = v.quote ? await pictor.resolvePost(v.quote as string) : undefined;
     const { account, status } = await generateAndWait(pictor, username, v);
     const post = await pictor.posts.create(account, {
       caption: v.caption as string | undefined,
       mediaIds: status.media.map((m) => m.id),
       visibility: visibility as "public",
+      inReplyTo: replyTo?.post.iri,
+      quote: quote?.post.iri,
     });
     console.log(post.post.url);
+  } finally {
+    await pictor.close();
+  }
+  return 0;
+}
+
+async function cmdInteraction(config: Config, argv: string[], type: "like" | "boost", undo: boolean): Promise<number> {
+  const v = args(argv, { account: { type: "string" }, post: { type: "string" } });
+  const username = required(v, "account");
+  const ref = required(v, "post");
+  const pictor = await open(config);
+  try {
+    const account = await pictor.accounts.getLocalByUsername(username);
+    if (!account) throw new DomainError(404, `No local account "${username}"`, "not_found");
+    const details = await pictor.resolvePost(ref);
+    if (undo) await pictor.interactions.undo(type, account, details);
+    else await pictor.interactions.act(type, account, details);
+    const verb = { like: ["liked", "no longer likes"], boost: ["boosted", "no longer boosts"] }[type][undo ? 1 : 0];
+    console.log(`@${account.username} ${verb} ${details.post.iri}`);
   } finally {
     await pictor.close();
   }
@@ -329,6 +373,11 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdGenerate(config, rest);
       case "post":
         return await cmdPost(config, rest);
+      case "like":
+      case "unlike":
+      case "boost":
+      case "unboost":
+        return await cmdInteraction(config, rest, command.endsWith("like") ? "like" : "boost", command.startsWith("un"));
       case "edit":
         return await cmdEditOrDelete(config, rest, false);
       case "delete":

@@ -5,6 +5,7 @@ import type { AccountRow, NewAccountRow } from "../storage/schema.ts";
 import { newId, nowIso } from "../storage/time.ts";
 import { INSTANCE_ACTOR, type LocalUrls } from "../urls.ts";
 import { conflict, invalid } from "./errors.ts";
+import type { DomainEvents } from "./events.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 
 export const USERNAME_PATTERN = /^[a-z0-9_]{1,30}$/;
@@ -76,7 +77,7 @@ export class AccountService {
     validatePassword(input.password);
     const displayName = (input.displayName ?? "").trim();
     if (displayName.length > 100) throw invalid("Display name must be at most 100 characters");
-    if (await this.getLocalByUsername(username)) throw conflict(`Username "${username}" is taken`);
+    if ((await this.getLocalByUsername(username)) || (await this.getDeletedLocal(username))) throw conflict(`Username "${username}" is taken`);
     // Slow work (hashing, key generation) happens before the transaction.
     const [passwordHash, keys] = await Promise.all([hashPassword(input.password), generateKeyPairs()]);
     const now = nowIso();
@@ -208,6 +209,52 @@ export class AccountService {
       .where("domain", "is not", null)
       .executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
+  }
+
+  /**
+   * Deletes a local account: its followers and the accounts it follows are
+   * told (Delete of the actor, queued while its keys still exist), then its
+   * posts, follows, notifications, credentials and keys go. The row stays,
+   * marked deleted, so the username is never reused and the actor answers 410.
+   */
+  async deleteLocal(account: AccountRow, events: DomainEvents): Promise<void> {
+    if (account.domain !== null) throw invalid("Only local accounts can be deleted here");
+    const recipients = await this.db.kysely
+      .selectFrom("follows")
+      .innerJoin("accounts", (j) =>
+        j.on((eb) =>
+          eb.or([
+            eb.and([eb("follows.follower_id", "=", account.id), eb("accounts.id", "=", eb.ref("follows.following_id"))]),
+            eb.and([eb("follows.following_id", "=", account.id), eb("accounts.id", "=", eb.ref("follows.follower_id"))]),
+          ]),
+        ),
+      )
+      .selectAll("accounts")
+      .where("accounts.domain", "is not", null)
+      .execute();
+    await events.emit("account.deleted", { account, recipients });
+    const now = nowIso();
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await trx.deleteFrom("posts").where("account_id", "=", account.id).execute();
+      await trx.deleteFrom("follows").where((eb) => eb.or([eb("follower_id", "=", account.id), eb("following_id", "=", account.id)])).execute();
+      await trx.deleteFrom("notifications").where("account_id", "=", account.id).execute();
+      await trx.deleteFrom("interactions").where("account_id", "=", account.id).execute();
+      await trx.deleteFrom("media").where("account_id", "=", account.id).execute();
+      await trx.deleteFrom("local_users").where("account_id", "=", account.id).execute();
+      await trx.deleteFrom("actor_keys").where("owner", "=", account.id).execute();
+      await trx.updateTable("accounts").set({ deleted_at: now, display_name: "", bio_html: "", avatar_url: null, header_url: null, updated_at: now }).where("id", "=", account.id).execute();
+    });
+  }
+
+  /** A deleted local account by username (for answering 410). */
+  async getDeletedLocal(username: string): Promise<AccountRow | undefined> {
+    return this.db.kysely
+      .selectFrom("accounts")
+      .selectAll()
+      .where("domain", "is", null)
+      .where("username", "=", normalizeUsername(username))
+      .where("deleted_at", "is not", null)
+      .executeTakeFirst();
   }
 
   /** Removes remote accounts whose own inbox answered 410 Gone (their server says they no longer exist). */

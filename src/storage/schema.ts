@@ -23,6 +23,8 @@ export interface AccountsTable {
   created_at: string;
   updated_at: string;
   fetched_at: string | null;
+  /** Set when a local account was deleted; its row stays so the username is never reused. */
+  deleted_at: string | null;
 }
 
 export interface LocalUsersTable {
