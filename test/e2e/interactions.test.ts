@@ -72,7 +72,7 @@ describe("interactions between two servers", { timeout: 180_000 }, () => {
     }, "the counts on A", cluster);
     await eventually(async () => {
       const t = await notificationTypes();
-      return ["boost", "like", "quote", "reply"].every((x) => t.includes(x));
+      return (["boost", "like", "quote", "reply"] as const).every((x) => t.includes(x));
     }, "alice's notifications", cluster);
     const reply = await dbA.kysely.selectFrom("posts").select("iri").where("in_reply_to_iri", "=", iri).execute();
     expect(reply.map((r) => r.iri)).toEqual([replyIri]);
