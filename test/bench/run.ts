@@ -4,6 +4,7 @@ import { runInboundBench } from "./inbound.bench.ts";
 import { runPagesBench } from "./pages.bench.ts";
 import { runPipelineBench } from "./pipeline.bench.ts";
 import { runReadPathBench } from "./readpath.bench.ts";
+import { runScalingBench } from "./scaling.bench.ts";
 import type { BenchRow } from "./stats.ts";
 
 /** Every scenario, by name. Each sizes itself to finish within a few minutes on 2 cores. */
@@ -12,6 +13,7 @@ const scenarios: Record<string, () => Promise<BenchRow[]>> = {
   pages: () => runPagesBench(),
   inbound: () => runInboundBench(),
   readpath: () => runReadPathBench(),
+  scaling: () => runScalingBench(),
 };
 
 function table(rows: BenchRow[]): string {

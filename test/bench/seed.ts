@@ -48,12 +48,20 @@ export async function seed(pictor: Pictor, opts: { accounts: number; posts: numb
     accepted_at: now,
   }));
   for (let i = 0; i < follows.length; i += CHUNK) await k.insertInto("follows").values(follows.slice(i, i + CHUNK)).execute();
-  const start = Date.now() - opts.posts * 1000;
-  for (let i = 0; i < opts.posts; i += CHUNK) {
+  await addPosts(pictor, accountIds, opts.posts);
+  return { accountIds };
+}
+
+/** Adds `count` public posts (one image and one tag each) spread over the accounts. */
+export async function addPosts(pictor: Pictor, accountIds: string[], count: number): Promise<void> {
+  const k = pictor.db.kysely;
+  const CHUNK = 500;
+  const start = Date.now() - count * 1000;
+  for (let i = 0; i < count; i += CHUNK) {
     const posts: Insertable<PostsTable>[] = [];
     const media: Insertable<MediaTable>[] = [];
     const tags: Insertable<PostTagsTable>[] = [];
-    for (let j = i; j < Math.min(opts.posts, i + CHUNK); j++) {
+    for (let j = i; j < Math.min(count, i + CHUNK); j++) {
       const id = newId();
       const author = accountIds[j % accountIds.length];
       const at = new Date(start + j * 1000).toISOString();
@@ -95,5 +103,4 @@ export async function seed(pictor: Pictor, opts: { accounts: number; posts: numb
       await trx.insertInto("post_tags").values(tags).execute();
     });
   }
-  return { accountIds };
 }
