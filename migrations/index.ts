@@ -18,6 +18,7 @@ import * as m0016 from "./0016_blocks.ts";
 import * as m0017 from "./0017_reports.ts";
 import * as m0018 from "./0018_domain_blocks.ts";
 import * as m0019 from "./0019_accounts_deleted_at.ts";
+import * as m0020 from "./0020_sessions.ts";
 
 /** Every migration, listed statically, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   "0017_reports": m0017,
   "0018_domain_blocks": m0018,
   "0019_accounts_deleted_at": m0019,
+  "0020_sessions": m0020,
 };

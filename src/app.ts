@@ -16,6 +16,7 @@ import { ModerationService } from "./domain/moderation.ts";
 import { NotificationService, registerNotificationHandlers } from "./domain/notifications.ts";
 import { type PostDetails, PostService } from "./domain/posts.ts";
 import { QuoteService } from "./domain/quotes.ts";
+import { SessionService } from "./domain/sessions.ts";
 import { TimelineService } from "./domain/timelines.ts";
 import { createImageGenerator, type GenerationDeps, type ImageGenerator } from "./generation/index.ts";
 import { ApResponseCache } from "./http/ap-cache.ts";
@@ -157,7 +158,25 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     events.on(event, (d) => apCache.invalidate(d.follower.iri, d.following.iri));
   }
   events.on("quote.revoked", ({ stamp }) => apCache.invalidate(urls.quoteStamp(stamp.id).href));
-  const http = createHttpApp({ config, urls, federation, accounts, follows, posts, media, apCache });
+  const sessions = new SessionService(db);
+  const http = createHttpApp({
+    config,
+    urls,
+    federation,
+    accounts,
+    follows,
+    posts,
+    timelines,
+    interactions,
+    notifications,
+    generations,
+    sessions,
+    media,
+    apCache,
+    resolveAccount: (query) => lookup(query),
+    models: generator.provider.models,
+    canEdit: typeof generator.provider.edit === "function",
+  });
 
   const sweepJobs = async () => {
     const ids = await generations.orphaned(ORPHAN_AFTER_MS);

@@ -434,6 +434,24 @@ export class PostService {
     return Number(r.n);
   }
 
+  /** The hashtags of the most public posts in the last `days` days. */
+  async trendingTags(limit = 10, days = 7): Promise<Array<{ tag: string; uses: number }>> {
+    const since = nowIso(new Date(Date.now() - days * 86400_000));
+    const rows = await this.db.kysely
+      .selectFrom("post_tags")
+      .innerJoin("posts", "posts.id", "post_tags.post_id")
+      .select(["post_tags.tag", (e) => e.fn.countAll().as("uses")])
+      .where("posts.visibility", "=", "public")
+      .where("posts.deleted_at", "is", null)
+      .where("posts.published_at", ">", since)
+      .groupBy("post_tags.tag")
+      .orderBy("uses", "desc")
+      .orderBy("post_tags.tag")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ tag: r.tag, uses: Number(r.uses) }));
+  }
+
   /** Posts by local accounts that are not deleted (for NodeInfo). */
   async countLocal(): Promise<number> {
     const r = await this.db.kysely

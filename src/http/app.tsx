@@ -6,15 +6,19 @@ import type { Config } from "../config.ts";
 import type { AccountService } from "../domain/accounts.ts";
 import { DomainError } from "../domain/errors.ts";
 import type { FollowService } from "../domain/follows.ts";
+import type { GenerationService } from "../domain/generations.ts";
+import type { InteractionService } from "../domain/interactions.ts";
+import type { NotificationService } from "../domain/notifications.ts";
 import type { PostService } from "../domain/posts.ts";
+import type { SessionService } from "../domain/sessions.ts";
+import type { TimelineService } from "../domain/timelines.ts";
 import { mediaRoutes } from "../media/routes.ts";
 import type { MediaStore } from "../media/store.ts";
-import type { MediaRow } from "../storage/schema.ts";
+import type { AccountRow } from "../storage/schema.ts";
 import type { LocalUrls } from "../urls.ts";
 import type { ApResponseCache } from "./ap-cache.ts";
 import { fedifyMiddleware } from "./fedify.ts";
-import { type MediaLinks, PostPage } from "./views/post.tsx";
-import { NotFoundPage, ProfilePage } from "./views/profile.tsx";
+import { webRoutes } from "./web/routes.tsx";
 
 export interface HttpDeps {
   config: Config;
@@ -23,18 +27,22 @@ export interface HttpDeps {
   accounts: AccountService;
   follows: FollowService;
   posts: PostService;
+  timelines: TimelineService;
+  interactions: InteractionService;
+  notifications: NotificationService;
+  generations: GenerationService;
+  sessions: SessionService;
   media: MediaStore;
   apCache: ApResponseCache;
+  resolveAccount(query: string): Promise<AccountRow>;
+  /** The models people may choose, default first; and whether the provider can remix (edit) images. */
+  models: readonly string[];
+  canEdit: boolean;
 }
 
-/** The whole HTTP surface: Fedify's endpoints first, then pages. */
+/** The whole HTTP surface: Fedify's endpoints first, then media, then the web app. */
 export function createHttpApp(deps: HttpDeps): Hono {
-  const { config, urls, accounts, follows, posts } = deps;
-  const media: MediaLinks = {
-    full: (m: MediaRow) => (m.webp_key ? urls.media(m.webp_key).href : m.file_key ? urls.media(m.file_key).href : (m.remote_url ?? "")),
-    thumb: (m: MediaRow) => (m.thumb_key ? urls.media(m.thumb_key).href : m.file_key ? urls.media(m.file_key).href : (m.remote_url ?? "")),
-  };
-  const notFoundPage = (what: string) => <NotFoundPage instanceName={config.instanceName} what={what} />;
+  const { config, urls, accounts, posts } = deps;
   const logger = getLogger(["pictor", "http"]);
   const app = new Hono();
 
@@ -60,49 +68,23 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.get("/.well-known/host-meta", (c) => {
     const template = `${urls.origin.origin}/.well-known/webfinger?resource={uri}`;
     c.header("Content-Type", "application/xrd+xml; charset=utf-8");
-    return c.body(
-      `<?xml version="1.0" encoding="UTF-8"?>\n<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n  <Link rel="lrdd" template="${template}"/>\n</XRD>\n`,
-    );
+    return c.body(`<?xml version="1.0" encoding="UTF-8"?>\n<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n  <Link rel="lrdd" template="${template}"/>\n</XRD>\n`);
   });
 
   app.route("/", mediaRoutes(deps.media));
 
-  app.get("/", (c) => c.text(`${config.instanceName}: a Pictor instance`));
-
-  // The actor IRI in a browser leads to the profile page.
+  // ActivityPub IRIs opened in a browser lead to their pages.
   app.get("/users/:username", async (c) => {
     const account = await accounts.getLocalByUsername(c.req.param("username"));
-    if (!account) return c.html(<NotFoundPage instanceName={config.instanceName} what="No such account." />, 404);
-    return c.redirect(urls.profile(account.username).pathname, 302);
+    return account ? c.redirect(urls.profile(account.username).pathname, 302) : c.notFound();
   });
-
-  app.get("/:handle{@[A-Za-z0-9_]+}", async (c) => {
-    const username = c.req.param("handle").slice(1);
-    const account = await accounts.getLocalByUsername(username);
-    if (!account) return c.html(<NotFoundPage instanceName={config.instanceName} what="No such account." />, 404);
-    if (account.username !== username) return c.redirect(urls.profile(account.username).pathname, 301);
-    const [followers, following] = await Promise.all([
-      follows.countFollowers(account.id),
-      follows.countFollowing(account.id),
-    ]);
-    c.header("Link", `<${account.iri}>; rel="alternate"; type="application/activity+json"`);
-    return c.html(
-      <ProfilePage
-        account={account}
-        handle={`@${account.username}@${urls.host}`}
-        instanceName={config.instanceName}
-        followers={followers}
-        following={following}
-      />,
-    );
+  app.get("/users/:username/:collection{followers|following|outbox|featured}", async (c) => {
+    const account = await accounts.getLocalByUsername(c.req.param("username"));
+    return account ? c.redirect(urls.profile(account.username).pathname, 302) : c.notFound();
   });
-
-  // A Note's IRI: Fedify serves visible Notes as JSON; here are the rest.
   app.get("/users/:username/posts/:id", async (c) => {
     const details = await posts.details(c.req.param("id"));
-    if (!details || details.author.domain !== null || details.author.username !== c.req.param("username")) {
-      return c.html(notFoundPage("No such post."), 404);
-    }
+    if (!details || details.author.domain !== null || details.author.username !== c.req.param("username")) return c.notFound();
     if (details.post.deleted_at) {
       return c.json({ "@context": "https://www.w3.org/ns/activitystreams", id: details.post.iri, type: "Tombstone", deleted: details.post.deleted_at }, 410, {
         "Content-Type": "application/activity+json",
@@ -111,21 +93,6 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.redirect(details.post.url ?? "/", 302);
   });
 
-  app.get("/:handle{@[A-Za-z0-9_]+}/:id", async (c) => {
-    const details = await posts.details(c.req.param("id"));
-    const username = c.req.param("handle").slice(1).toLowerCase();
-    if (!details || details.author.domain !== null || details.author.username !== username) {
-      return c.html(notFoundPage("No such post."), 404);
-    }
-    if (details.post.deleted_at) return c.html(notFoundPage("This post was deleted."), 410);
-    // Followers-only and direct posts need a signed-in viewer; the web app adds sessions.
-    if (!(await posts.canView(details, null))) return c.html(notFoundPage("No such post."), 404);
-    c.header("Link", `<${details.post.iri}>; rel="alternate"; type="application/activity+json"`);
-    return c.html(
-      <PostPage details={details} handle={`@${username}@${urls.host}`} instanceName={config.instanceName} media={media} />,
-    );
-  });
-
-  app.notFound((c) => c.html(<NotFoundPage instanceName={config.instanceName} what="Nothing lives at this address." />, 404));
+  app.route("/", webRoutes(deps));
   return app;
 }

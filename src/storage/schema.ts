@@ -219,6 +219,15 @@ export interface QueueMessagesTable {
   created_at: string;
 }
 
+export interface SessionsTable {
+  /** SHA-256 (hex) of the session token; the token itself is only in the cookie. */
+  id: string;
+  account_id: string;
+  user_agent: Generated<string>;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   local_users: LocalUsersTable;
@@ -237,6 +246,7 @@ export interface Database {
   domain_blocks: DomainBlocksTable;
   kv: KvTable;
   queue_messages: QueueMessagesTable;
+  sessions: SessionsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

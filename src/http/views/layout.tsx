@@ -1,6 +1,16 @@
 import type { Child } from "hono/jsx";
 
-export function Layout(props: { title: string; instanceName: string; children: Child; head?: Child }) {
+/** What every page knows about the request. */
+export interface PageContext {
+  instanceName: string;
+  viewer?: { username: string; is_admin: number } | null;
+  csrf?: string;
+  nonce?: string;
+  unread?: number;
+}
+
+export function Layout(props: { title: string; ctx: PageContext; children: Child; head?: Child }) {
+  const { ctx } = props;
   return (
     <html lang="en">
       <head>
@@ -8,20 +18,35 @@ export function Layout(props: { title: string; instanceName: string; children: C
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <title>{props.title}</title>
+        <link rel="stylesheet" href="/assets/app.css" />
         {props.head}
-        <style>{`
-          :root { font-family: system-ui, sans-serif; line-height: 1.5; }
-          body { max-width: 44rem; margin: 0 auto; padding: 1rem; }
-          header.site { display: flex; justify-content: space-between; align-items: baseline; }
-          .handle { color: GrayText; }
-          .counts { display: flex; gap: 1.5rem; }
-        `}</style>
+        <script src="/assets/app.js" defer nonce={ctx.nonce} />
       </head>
       <body>
         <header class="site">
           <a href="/">
-            <strong>{props.instanceName}</strong>
+            <strong>{ctx.instanceName}</strong>
           </a>
+          <nav aria-label="Main">
+            {ctx.viewer ? (
+              <>
+                <a href="/">Home</a>
+                <a href="/explore">Explore</a>
+                <a href="/create">Create</a>
+                <a href="/notifications">Notifications{ctx.unread ? ` (${ctx.unread})` : ""}</a>
+                <a href={`/@${ctx.viewer.username}`}>@{ctx.viewer.username}</a>
+                <form method="post" action="/logout">
+                  <input type="hidden" name="_csrf" value={ctx.csrf} />
+                  <button type="submit">Log out</button>
+                </form>
+              </>
+            ) : (
+              <>
+                <a href="/explore">Explore</a>
+                <a href="/login">Log in</a>
+              </>
+            )}
+          </nav>
         </header>
         <main>{props.children}</main>
       </body>

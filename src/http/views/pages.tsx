@@ -1,0 +1,226 @@
+import type { JobStatus } from "../../domain/generations.ts";
+import type { NotificationView } from "../../domain/notifications.ts";
+import type { TimelineEntry } from "../../domain/timelines.ts";
+import { Layout, type PageContext } from "./layout.tsx";
+import { type MediaLinks, PostCard } from "./post.tsx";
+
+export function Csrf(props: { ctx: PageContext }) {
+  return <input type="hidden" name="_csrf" value={props.ctx.csrf} />;
+}
+
+export function FeedPage(props: {
+  title: string;
+  ctx: PageContext;
+  entries: TimelineEntry[];
+  media: MediaLinks;
+  host: string;
+  nextCursor: string | null;
+  states?: Map<string, Set<"like" | "boost">>;
+  tabs?: Array<{ href: string; label: string; current: boolean }>;
+  aside?: unknown;
+}) {
+  return (
+    <Layout title={props.title} ctx={props.ctx}>
+      <h1>{props.title}</h1>
+      {props.tabs ? (
+        <nav class="actions" aria-label="Timelines">
+          {props.tabs.map((t) => (
+            <a class="button" href={t.href} aria-current={t.current ? "page" : undefined}>
+              {t.label}
+            </a>
+          ))}
+        </nav>
+      ) : null}
+      {props.aside as never}
+      {props.entries.length === 0 ? <p class="muted">Nothing here yet.</p> : null}
+      {props.entries.map((e) => (
+        <PostCard details={e.details} media={props.media} ctx={props.ctx} host={props.host} boostedBy={e.boostedBy} state={props.states?.get(e.details.post.id)} />
+      ))}
+      {props.nextCursor ? (
+        <p>
+          <a href={`?cursor=${encodeURIComponent(props.nextCursor)}`}>Older</a>
+        </p>
+      ) : null}
+    </Layout>
+  );
+}
+
+export function FormPage(props: { title: string; ctx: PageContext; action: string; error?: string; intro?: string; fields: Array<{ name: string; label: string; type?: string; value?: string; autocomplete?: string }>; submit: string }) {
+  return (
+    <Layout title={props.title} ctx={props.ctx}>
+      <form method="post" action={props.action} class="card">
+        <h1>{props.title}</h1>
+        {props.intro ? <p>{props.intro}</p> : null}
+        {props.error ? (
+          <p class="error" role="alert">
+            {props.error}
+          </p>
+        ) : null}
+        <Csrf ctx={props.ctx} />
+        {props.fields.map((f) => (
+          <>
+            <label for={f.name}>{f.label}</label>
+            <input id={f.name} name={f.name} type={f.type ?? "text"} value={f.type === "password" ? undefined : f.value} autocomplete={f.autocomplete} required />
+          </>
+        ))}
+        <p>
+          <button class="primary" type="submit">
+            {props.submit}
+          </button>
+        </p>
+      </form>
+    </Layout>
+  );
+}
+
+export function CreatePage(props: { ctx: PageContext; error?: string; prompt?: string; models: readonly string[]; model?: string; size?: string; n?: string; reply?: string; remix?: string; remixOf?: string }) {
+  return (
+    <Layout title="Create" ctx={props.ctx}>
+      <form method="post" action="/create" class="card">
+        <h1>Create</h1>
+        {props.remixOf ? <p class="muted">Remixing {props.remixOf}: the result is posted as a quote of it.</p> : null}
+        {props.error ? (
+          <p class="error" role="alert">
+            {props.error}
+          </p>
+        ) : null}
+        <Csrf ctx={props.ctx} />
+        {props.reply ? <input type="hidden" name="reply" value={props.reply} /> : null}
+        {props.remix ? <input type="hidden" name="remix" value={props.remix} /> : null}
+        <label for="prompt">Prompt</label>
+        <textarea id="prompt" name="prompt" rows={4} required>
+          {props.prompt ?? ""}
+        </textarea>
+        <label for="model">Model</label>
+        <select id="model" name="model">
+          {props.models.map((m) => (
+            <option value={m} selected={m === props.model}>
+              {m}
+            </option>
+          ))}
+        </select>
+        <label for="size">Size</label>
+        <input id="size" name="size" type="text" value={props.size ?? "1024x1024"} />
+        <label for="n">Images</label>
+        <select id="n" name="n">
+          {["1", "2", "3", "4"].map((n) => (
+            <option value={n} selected={n === (props.n ?? "1")}>
+              {n}
+            </option>
+          ))}
+        </select>
+        <p>
+          <button class="primary" type="submit">
+            Generate
+          </button>
+        </p>
+      </form>
+    </Layout>
+  );
+}
+
+export function JobPage(props: { ctx: PageContext; status: JobStatus; media: MediaLinks; error?: string; reply?: string; quote?: string; values?: Record<string, string> }) {
+  const { job, media, elapsedMs } = props.status;
+  const running = job.state === "queued" || job.state === "running";
+  const v = props.values ?? {};
+  return (
+    <Layout title={running ? "Generating…" : job.state === "done" ? "Post your images" : "Generation failed"} ctx={props.ctx} head={running ? <meta http-equiv="refresh" content="1" /> : undefined}>
+      <section class="card" aria-live="polite">
+        <h1>{running ? "Generating…" : job.state === "done" ? "Post your images" : "Generation failed"}</h1>
+        <p class="muted">
+          {job.state} · {(elapsedMs / 1000).toFixed(1)} s · <q>{job.prompt}</q>
+        </p>
+        {job.state === "failed" ? (
+          <p class="error" role="alert">
+            {job.error_message} <a href={`/create?prompt=${encodeURIComponent(job.prompt)}`}>Try again</a>
+          </p>
+        ) : null}
+      </section>
+      {job.state === "done" ? (
+        <form method="post" action="/posts" class="card">
+          {props.error ? (
+            <p class="error" role="alert">
+              {props.error}
+            </p>
+          ) : null}
+          <Csrf ctx={props.ctx} />
+          <input type="hidden" name="job" value={job.id} />
+          {props.reply ? <input type="hidden" name="reply" value={props.reply} /> : null}
+          {props.quote ? <input type="hidden" name="quote" value={props.quote} /> : null}
+          <div class="choices">
+            {media.map((m) => (
+              <div>
+                <label>
+                  <input type="checkbox" name="media" value={m.id} checked={!v.media || v.media.split(",").includes(m.id)} /> Post this image
+                </label>
+                <img src={props.media.thumb(m)} alt={m.alt || job.prompt} width={m.width ?? undefined} height={m.height ?? undefined} />
+                <label for={`alt_${m.id}`}>Alt text</label>
+                <input id={`alt_${m.id}`} name={`alt_${m.id}`} type="text" value={v[`alt_${m.id}`] ?? job.prompt} maxlength={1500} />
+              </div>
+            ))}
+          </div>
+          <label for="caption">Caption</label>
+          <textarea id="caption" name="caption" rows={3} maxlength={5000}>
+            {v.caption ?? ""}
+          </textarea>
+          <label for="summary">Content warning (optional)</label>
+          <input id="summary" name="summary" type="text" value={v.summary ?? ""} maxlength={500} />
+          <label for="visibility">Visibility</label>
+          <select id="visibility" name="visibility">
+            {(["public", "unlisted", "followers", "direct"] as const).map((x) => (
+              <option value={x} selected={(v.visibility ?? "public") === x}>
+                {x}
+              </option>
+            ))}
+          </select>
+          <label>
+            <input type="checkbox" name="show_prompt" value="1" checked={v.show_prompt !== "0"} /> Show the prompt
+          </label>
+          <label>
+            <input type="checkbox" name="sensitive" value="1" checked={v.sensitive === "1"} /> Mark the images sensitive
+          </label>
+          <p>
+            <button class="primary" type="submit">
+              Post
+            </button>
+          </p>
+        </form>
+      ) : null}
+    </Layout>
+  );
+}
+
+const NOTIFICATION_TEXT: Record<string, string> = {
+  follow: "followed you",
+  follow_request: "asked to follow you",
+  mention: "mentioned you",
+  reply: "replied to your post",
+  like: "liked your post",
+  boost: "boosted your post",
+  quote: "quoted your post",
+};
+
+export function NotificationsPage(props: { ctx: PageContext; items: NotificationView[]; host: string }) {
+  return (
+    <Layout title="Notifications" ctx={props.ctx}>
+      <h1>Notifications</h1>
+      {props.items.length === 0 ? <p class="muted">No notifications yet.</p> : null}
+      <ul>
+        {props.items.map((n) => (
+          <li class={n.read_at ? "muted" : undefined}>
+            <a href={n.actor.domain === null ? `/@${n.actor.username}` : `/@${n.actor.username}@${n.actor.domain}`}>{n.actor.display_name || n.actor.username}</a> {NOTIFICATION_TEXT[n.type] ?? n.type}
+            {n.post_id ? (
+              <>
+                {" "}
+                · <a href={`/posts/${n.post_id}`}>view</a>
+              </>
+            ) : null}{" "}
+            <time class="muted" datetime={n.created_at}>
+              {n.created_at.slice(0, 16).replace("T", " ")}
+            </time>
+          </li>
+        ))}
+      </ul>
+    </Layout>
+  );
+}

@@ -1,0 +1,378 @@
+import { Hono } from "hono";
+import { secureHeaders, NONCE } from "hono/secure-headers";
+import { streamSSE } from "hono/streaming";
+import { type LocalAccount, validatePassword, validateUsername } from "../../domain/accounts.ts";
+import { DomainError } from "../../domain/errors.ts";
+import type { JobStatus } from "../../domain/generations.ts";
+import type { PostDetails } from "../../domain/posts.ts";
+import type { TimelinePage } from "../../domain/timelines.ts";
+import type { MediaRow, Visibility } from "../../storage/schema.ts";
+import type { HttpDeps } from "../app.tsx";
+import type { PageContext } from "../views/layout.tsx";
+import { CreatePage, FeedPage, FormPage, JobPage, NotificationsPage } from "../views/pages.tsx";
+import { type MediaLinks, PostPage } from "../views/post.tsx";
+import { NotFoundPage, ProfilePage } from "../views/profile.tsx";
+import { APP_CSS, APP_JS } from "./assets.ts";
+import { AttemptLimiter, endSession, sessionMiddleware, startSession, type WebEnv } from "./session.ts";
+
+type C = import("hono").Context<WebEnv>;
+const str = (v: unknown) => (typeof v === "string" ? v : "");
+
+/** The web app: sessions, pages and forms over the domain services. Plain forms work without JavaScript. */
+export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
+  const { config, urls, accounts, follows, posts, timelines, interactions, notifications, generations, sessions } = deps;
+  const secure = config.publicUrl.protocol === "https:";
+  const limiter = new AttemptLimiter(5, 15 * 60 * 1000);
+  const host = urls.host;
+  const media: MediaLinks = {
+    full: (m: MediaRow) => (m.webp_key ? urls.media(m.webp_key).href : m.file_key ? urls.media(m.file_key).href : (m.remote_url ?? "")),
+    thumb: (m: MediaRow) => (m.thumb_key ? urls.media(m.thumb_key).href : m.file_key ? urls.media(m.file_key).href : (m.remote_url ?? "")),
+  };
+  const app = new Hono<WebEnv>();
+
+  app.get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=3600" }));
+  app.get("/assets/app.js", (c) => c.body(APP_JS, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600" }));
+
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: [NONCE, "'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "https:", "data:"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+      },
+      referrerPolicy: "same-origin",
+    }),
+  );
+  app.use(sessionMiddleware(sessions, secure));
+
+  const ctx = async (c: C): Promise<PageContext> => {
+    const viewer = c.get("viewer");
+    return {
+      instanceName: config.instanceName,
+      viewer,
+      csrf: c.get("csrf"),
+      nonce: c.get("secureHeadersNonce"),
+      unread: viewer ? await notifications.countUnread(viewer.id) : 0,
+    };
+  };
+  const notFound = async (c: C, what = "Nothing lives at this address.") => c.html(<NotFoundPage ctx={await ctx(c)} what={what} />, 404);
+  const signedIn = (c: C): LocalAccount | Response => c.get("viewer") ?? c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
+  const states = async (viewer: LocalAccount | null, items: PostDetails[]) =>
+    viewer ? interactions.viewerState(viewer.id, items.map((d) => d.post.id)) : undefined;
+  const feed = async (c: C, title: string, page: TimelinePage, extra: Partial<Parameters<typeof FeedPage>[0]> = {}) =>
+    c.html(
+      <FeedPage title={title} ctx={await ctx(c)} entries={page.items} media={media} host={host} nextCursor={page.nextCursor} states={await states(c.get("viewer"), page.items.map((e) => e.details))} {...extra} />,
+    );
+
+  // First run, accounts, sessions.
+  app.get("/", async (c) => {
+    if ((await accounts.countLocal()) === 0) return c.redirect("/setup", 303);
+    const viewer = c.get("viewer");
+    if (!viewer) return c.redirect("/explore", 303);
+    return feed(c, "Home", await timelines.home(viewer, { cursor: c.req.query("cursor") }));
+  });
+
+  const accountForm = (title: string, action: string, submit: string, intro?: string) => async (c: C, error?: string, values: Record<string, string> = {}) =>
+    c.html(
+      <FormPage title={title} ctx={await ctx(c)} action={action} error={error} intro={intro} submit={submit} fields={[
+        { name: "username", label: "Username", value: values.username, autocomplete: "username" },
+        { name: "password", label: "Password (10 characters or more)", type: "password", autocomplete: action === "/login" ? "current-password" : "new-password" },
+      ]} />,
+      error ? 422 : 200,
+    );
+  const setupForm = accountForm("Welcome to Pictor", "/setup", "Create the admin account", "This instance has no accounts yet. The first one is its administrator.");
+  const signupForm = accountForm("Sign up", "/signup", "Sign up");
+  const loginForm = accountForm("Log in", "/login", "Log in");
+
+  const createAndSignIn = async (c: C, admin: boolean, form: typeof setupForm) => {
+    const body = await c.req.parseBody();
+    const values = { username: str(body.username) };
+    try {
+      validateUsername(values.username);
+      validatePassword(str(body.password));
+      const account = await accounts.createLocal({ username: values.username, password: str(body.password), admin });
+      startSession(c, await sessions.create(account.id, c.req.header("User-Agent")), secure);
+      return c.redirect("/", 303);
+    } catch (error) {
+      if (error instanceof DomainError) return form(c, error.message, values);
+      throw error;
+    }
+  };
+  app.get("/setup", async (c) => ((await accounts.countLocal()) > 0 ? c.redirect("/login", 303) : setupForm(c)));
+  app.post("/setup", async (c) => ((await accounts.countLocal()) > 0 ? c.redirect("/login", 303) : createAndSignIn(c, true, setupForm)));
+  app.get("/signup", async (c) => (config.registrations === "open" ? signupForm(c) : notFound(c, "Registrations are closed on this instance.")));
+  app.post("/signup", async (c) => (config.registrations === "open" ? createAndSignIn(c, false, signupForm) : notFound(c, "Registrations are closed on this instance.")));
+  app.get("/login", (c) => loginForm(c));
+  app.post("/login", async (c) => {
+    const body = await c.req.parseBody();
+    const username = str(body.username);
+    const key = `${username.toLowerCase()}|${c.req.header("X-Forwarded-For") ?? ""}`;
+    if (!limiter.hit(key)) return loginForm(c, "Too many attempts. Wait a few minutes and try again.", { username });
+    const account = await accounts.checkPassword(username, str(body.password));
+    if (!account) return loginForm(c, "Wrong username or password.", { username });
+    limiter.reset(key);
+    startSession(c, await sessions.create(account.id, c.req.header("User-Agent")), secure);
+    const next = c.req.query("next");
+    return c.redirect(next?.startsWith("/") && !next.startsWith("//") ? next : "/", 303);
+  });
+  app.post("/logout", async (c) => {
+    await sessions.destroy(c.get("sessionToken"));
+    endSession(c, secure);
+    return c.redirect("/", 303);
+  });
+
+  // Timelines.
+  app.get("/explore", async (c) => {
+    const tab = c.req.query("tab") === "federated" ? "federated" : "local";
+    const page = tab === "federated" ? await timelines.federated({ cursor: c.req.query("cursor") }) : await timelines.local({ cursor: c.req.query("cursor") });
+    const trending = await posts.trendingTags(10);
+    return feed(c, "Explore", page, {
+      tabs: [
+        { href: "/explore", label: "Local", current: tab === "local" },
+        { href: "/explore?tab=federated", label: "Federated", current: tab === "federated" },
+      ],
+      aside: trending.length ? (
+        <p class="actions" aria-label="Trending hashtags">
+          {trending.map((t) => (
+            <a href={`/tags/${encodeURIComponent(t.tag)}`}>#{t.tag}</a>
+          ))}
+        </p>
+      ) : null,
+    });
+  });
+  app.get("/tags/:tag", async (c) => feed(c, `#${c.req.param("tag")}`, await timelines.hashtag(c.req.param("tag"), { cursor: c.req.query("cursor") })));
+
+  // Profiles (local /@alice and remote /@bob@host), their posts, and their feeds.
+  app.get("/:handle{@[A-Za-z0-9_]+(?:@[A-Za-z0-9.-]+)?(?:\\.atom)?}", async (c) => {
+    let handle = c.req.param("handle").slice(1);
+    const atom = handle.endsWith(".atom");
+    if (atom) handle = handle.slice(0, -5);
+    const [username, domain] = handle.toLowerCase().split("@");
+    const account = domain && domain !== host.toLowerCase() ? await accounts.getRemoteByHandle(username, domain) : await accounts.getLocalByUsername(username);
+    if (!account || (atom && account.domain !== null)) return notFound(c, "No such account.");
+    const viewer = c.get("viewer");
+    const page = await timelines.profile(account, viewer, { cursor: c.req.query("cursor"), limit: 30 });
+    if (atom) return c.body(atomFeed(account, page.items.map((e) => e.details), media), 200, { "Content-Type": "application/atom+xml; charset=utf-8" });
+    const [followers, following] = await Promise.all([follows.countFollowers(account.id), follows.countFollowing(account.id)]);
+    const rel = viewer && viewer.id !== account.id ? await follows.getByPair(viewer.id, account.id) : undefined;
+    c.header("Link", `<${account.iri}>; rel="alternate"; type="application/activity+json"`);
+    return c.html(
+      <ProfilePage account={account} handle={`@${account.username}@${account.domain ?? host}`} ctx={await ctx(c)} followers={followers} following={following} posts={page.items.map((e) => e.details)} media={media} followState={viewer && viewer.id !== account.id ? (rel?.state ?? "none") : null} nextCursor={page.nextCursor} />,
+    );
+  });
+
+  const postPage = async (c: C, details: PostDetails | undefined) => {
+    if (!details || details.post.deleted_at) return details?.post.deleted_at ? c.html(<NotFoundPage ctx={await ctx(c)} what="This post was deleted." />, 410) : notFound(c, "No such post.");
+    const viewer = c.get("viewer");
+    if (!(await posts.canView(details, viewer?.iri ?? null))) return notFound(c, "No such post.");
+    const thread = await timelines.thread(details, viewer?.iri ?? null);
+    const state = (await states(viewer, [details]))?.get(details.post.id);
+    c.header("Link", `<${details.post.iri}>; rel="alternate"; type="application/activity+json"`);
+    return c.html(<PostPage details={details} handle={`@${details.author.username}@${details.author.domain ?? host}`} ctx={await ctx(c)} media={media} host={host} replies={thread.replies} ancestors={thread.ancestors} state={state} />);
+  };
+  app.get("/:handle{@[A-Za-z0-9_]+}/:id", async (c) => {
+    const details = await posts.details(c.req.param("id"));
+    if (details && (details.author.domain !== null || details.author.username !== c.req.param("handle").slice(1).toLowerCase())) return notFound(c, "No such post.");
+    return postPage(c, details);
+  });
+  app.get("/posts/:id", async (c) => postPage(c, await posts.details(c.req.param("id"))));
+
+  // Creating: prompt → job → choose images, caption, alt text → post.
+  app.get("/create", async (c) => {
+    const viewer = signedIn(c);
+    if (viewer instanceof Response) return viewer;
+    const remix = c.req.query("remix") ? await posts.details(c.req.query("remix")!) : undefined;
+    const prompt = c.req.query("prompt") ?? remix?.media.find((m) => m.prompt)?.prompt ?? (remix ? remix.post.caption ?? "" : "");
+    return c.html(<CreatePage ctx={await ctx(c)} prompt={prompt} models={deps.models} reply={c.req.query("reply")} remix={remix?.post.id} remixOf={remix ? `@${remix.author.username}@${remix.author.domain ?? host}` : undefined} />);
+  });
+  app.post("/create", async (c) => {
+    const viewer = signedIn(c);
+    if (viewer instanceof Response) return viewer;
+    const body = await c.req.parseBody();
+    const remix = str(body.remix) ? await posts.details(str(body.remix)) : undefined;
+    try {
+      const job = await generations.request(viewer, {
+        prompt: str(body.prompt),
+        model: str(body.model) || undefined,
+        size: str(body.size) || undefined,
+        n: Number(str(body.n) || 1),
+        // With a provider that edits, the remixed image is the reference.
+        sourceMediaId: remix && deps.canEdit ? remix.media[0]?.id : undefined,
+      });
+      const q = new URLSearchParams();
+      if (str(body.reply)) q.set("reply", str(body.reply));
+      if (remix) q.set("quote", remix.post.id);
+      return c.redirect(`/create/${job.id}${q.size ? `?${q}` : ""}`, 303);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return c.html(<CreatePage ctx={await ctx(c)} error={error.message} prompt={str(body.prompt)} models={deps.models} model={str(body.model)} size={str(body.size)} n={str(body.n)} reply={str(body.reply)} remix={remix?.post.id} />, 422);
+    }
+  });
+  const jobStatus = async (c: C): Promise<JobStatus | undefined> => {
+    const viewer = c.get("viewer");
+    if (!viewer) return undefined;
+    return generations.status(c.req.param("id") ?? "", viewer.id).catch(() => undefined);
+  };
+  app.get("/create/:id", async (c) => {
+    const viewer = signedIn(c);
+    if (viewer instanceof Response) return viewer;
+    const status = await jobStatus(c);
+    if (!status) return notFound(c, "No such generation.");
+    return c.html(<JobPage ctx={await ctx(c)} status={status} media={media} reply={c.req.query("reply")} quote={c.req.query("quote")} />);
+  });
+  // Progress for scripts: one JSON answer, or server-sent events until the job ends.
+  app.get("/api/generations/:id", async (c) => {
+    const status = await jobStatus(c);
+    if (!status) return c.json({ error: "not found" }, 404);
+    return c.json(statusJson(status, media));
+  });
+  app.get("/api/generations/:id/events", async (c) => {
+    const first = await jobStatus(c);
+    if (!first) return c.json({ error: "not found" }, 404);
+    return streamSSE(c, async (stream) => {
+      let status: JobStatus | undefined = first;
+      while (status && !stream.aborted) {
+        await stream.writeSSE({ event: "status", data: JSON.stringify(statusJson(status, media)) });
+        if (status.job.state === "done" || status.job.state === "failed") break;
+        await stream.sleep(500);
+        status = await jobStatus(c);
+      }
+    });
+  });
+
+  app.post("/posts", async (c) => {
+    const viewer = signedIn(c);
+    if (viewer instanceof Response) return viewer;
+    const body = await c.req.parseBody({ all: true });
+    const status = await generations.status(str(body.job), viewer.id).catch(() => undefined);
+    if (!status) return notFound(c, "No such generation.");
+    const chosen = ([] as unknown[]).concat(body.media ?? []).map(str).filter(Boolean);
+    const reply = str(body.reply) ? await posts.details(str(body.reply)) : undefined;
+    const quote = str(body.quote) ? await posts.details(str(body.quote)) : undefined;
+    try {
+      const details = await posts.create(viewer, {
+        mediaIds: chosen,
+        alts: chosen.map((id) => str(body[`alt_${id}`])),
+        caption: str(body.caption),
+        summary: str(body.summary) || null,
+        sensitive: str(body.sensitive) === "1",
+        visibility: (str(body.visibility) || "public") as Visibility,
+        showPrompt: str(body.show_prompt) === "1",
+        inReplyTo: reply?.post.iri,
+        quote: quote?.post.iri,
+      });
+      return c.redirect(details.post.url ?? "/", 303);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const values = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, Array.isArray(v) ? v.map(str).join(",") : str(v)]));
+      values.show_prompt = str(body.show_prompt) === "1" ? "1" : "0";
+      return c.html(<JobPage ctx={await ctx(c)} status={status} media={media} error={error.message} reply={str(body.reply)} quote={str(body.quote)} values={values} />, 422);
+    }
+  });
+
+  // Interactions: plain forms, or JSON for the small script.
+  const answer = (c: C, back: string, state: { pressed: boolean; label: string; next: string }) =>
+    c.req.header("X-Requested-With") === "fetch" ? c.json(state) : c.redirect(back, 303);
+  for (const type of ["like", "boost"] as const) {
+    app.post(`/posts/:id/${type}`, async (c) => {
+      const viewer = signedIn(c);
+      if (viewer instanceof Response) return viewer;
+      const details = await posts.details(c.req.param("id"));
+      if (!details || !(await posts.canView(details, viewer.iri))) return notFound(c, "No such post.");
+      const undo = str((await c.req.parseBody()).action) === "undo";
+      try {
+        if (undo) await interactions.undo(type, viewer, details);
+        else await interactions.act(type, viewer, details);
+      } catch (error) {
+        if (error instanceof DomainError) return c.text(error.message, error.status);
+        throw error;
+      }
+      const labels = type === "like" ? ["Like", "Liked"] : ["Boost", "Boosted"];
+      return answer(c, c.req.header("Referer") ?? details.post.url ?? "/", { pressed: !undo, label: labels[undo ? 0 : 1], next: undo ? "do" : "undo" });
+    });
+  }
+  app.post("/follow", async (c) => {
+    const viewer = signedIn(c);
+    if (viewer instanceof Response) return viewer;
+    const body = await c.req.parseBody();
+    try {
+      const target = await deps.resolveAccount(str(body.target));
+      const back = target.domain === null ? `/@${target.username}` : `/@${target.username}@${target.domain}`;
+      if (str(body.action) === "unfollow") {
+        await follows.unfollow(viewer, target);
+        return answer(c, back, { pressed: false, label: "Follow", next: "follow" });
+      }
+      const row = await follows.follow(viewer, target);
+      return answer(c, back, { pressed: true, label: row.state === "accepted" ? "Following" : "Requested", next: "unfollow" });
+    } catch (error) {
+      if (error instanceof DomainError) return c.text(error.message, error.status);
+      throw error;
+    }
+  });
+  app.get("/search", async (c) => {
+    const q = c.req.query("q")?.trim();
+    if (!q) return notFound(c, "Search for @user@host or a profile URL.");
+    try {
+      const account = await deps.resolveAccount(q);
+      return c.redirect(account.domain === null ? `/@${account.username}` : `/@${account.username}@${account.domain}`, 303);
+    } catch (error) {
+      if (error instanceof DomainError) return notFound(c, error.message);
+      throw error;
+    }
+  });
+
+  app.get("/notifications", async (c) => {
+    const viewer = signedIn(c);
+    if (viewer instanceof Response) return viewer;
+    const page = await notifications.list(viewer.id, { cursor: c.req.query("cursor") });
+    const html = <NotificationsPage ctx={await ctx(c)} items={page.items} host={host} />;
+    await notifications.markRead(viewer.id);
+    return c.html(html);
+  });
+
+  app.notFound(async (c) => notFound(c));
+  return app;
+}
+
+function statusJson({ job, media: items, elapsedMs }: JobStatus, media: MediaLinks) {
+  return {
+    id: job.id,
+    state: job.state,
+    elapsedMs,
+    error: job.state === "failed" ? { code: job.error_code, message: job.error_message } : null,
+    media: items.map((m) => ({ id: m.id, url: media.full(m), thumbnail: media.thumb(m), width: m.width, height: m.height })),
+  };
+}
+
+const xml = (s: string) => s.replace(/[<>&'"]/g, (ch) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;" })[ch]!);
+
+/** An Atom feed of a local account's public posts. */
+function atomFeed(account: { iri: string; url: string | null; username: string; display_name: string; updated_at: string }, items: PostDetails[], media: MediaLinks): string {
+  const entries = items
+    .filter((d) => d.post.visibility === "public")
+    .map(
+      (d) => `  <entry>
+    <id>${xml(d.post.iri)}</id>
+    <title>${xml(d.post.caption?.slice(0, 80) || "An AI-generated image")}</title>
+    <link rel="alternate" href="${xml(d.post.url ?? d.post.iri)}"/>
+    <published>${d.post.published_at}</published>
+    <updated>${d.post.updated_at ?? d.post.published_at}</updated>
+    <content type="html">${xml(d.post.content_html + d.media.map((m) => `<p><img src="${media.full(m)}" alt="${xml(m.alt)}"></p>`).join(""))}</content>
+  </entry>`,
+    )
+    .join("\n");
+  return `<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <id>${xml(account.iri)}</id>
+  <title>${xml(account.display_name || account.username)}</title>
+  <link rel="alternate" href="${xml(account.url ?? account.iri)}"/>
+  <updated>${items[0]?.post.published_at ?? account.updated_at}</updated>
+${entries}
+</feed>
+`;
+}
