@@ -15,9 +15,9 @@ main { max-width: 44rem; margin: 0 auto; padding: 1rem; }
 .grid { display: grid; gap: 4px; grid-template-columns: repeat(3, 1fr); }
 .grid a { aspect-ratio: 1; overflow: hidden; display: block; }
 .grid img { height: 100%; object-fit: cover; }
-.actions { display: flex; gap: .5rem; flex-wrap: wrap; }
+.actions { display: flex; gap: .5rem; flex-wrap: wrap; align-items: center; }
 .actions form { display: inline; }
-button, .button { font: inherit; padding: .4rem .9rem; border-radius: 999px; border: 1px solid var(--line); background: var(--card); color: var(--fg); cursor: pointer; text-decoration: none; }
+button, .button { display: inline-block; line-height: 1.5; font: inherit; padding: .4rem .9rem; border-radius: 999px; border: 1px solid var(--line); background: var(--card); color: var(--fg); cursor: pointer; text-decoration: none; }
 button.primary { background: var(--accent); color: #fff; border-color: var(--accent); }
 button[aria-pressed="true"] { border-color: var(--accent); color: var(--accent); }
 label { display: block; margin: .6rem 0 .2rem; font-weight: 600; }

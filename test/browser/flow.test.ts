@@ -1,0 +1,123 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { Note } from "@fedify/vocab";
+import { serve } from "@hono/node-server";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { noteToRemotePost } from "../../federation/mappers/note.ts";
+import type { Pictor } from "../../src/app.ts";
+import { startTestPictor } from "../helpers/pictor.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = resolve(import.meta.dirname, "../../test-artifacts");
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+// CI installs Debian's chromium (.ci/run); elsewhere these tests need it too, but may be skipped without it.
+describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("in a real browser", { timeout: 120_000 }, () => {
+  let pictor: Pictor & { stop(): Promise<void> };
+  let server: ReturnType<typeof serve>;
+  let browser: Browser;
+  let page: Page;
+  let origin: string;
+  const dialogs: string[] = [];
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const port = await freePort();
+    origin = `http://127.0.0.1:${port}`;
+    pictor = await startTestPictor({ PUBLIC_URL: origin });
+    server = serve({ fetch: pictor.http.fetch, port, hostname: "127.0.0.1" });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page.on("dialog", async (d) => {
+      dialogs.push(d.message());
+      await d.dismiss();
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((r) => server?.close(r));
+    await pictor?.stop();
+  });
+
+  it("sets up the instance, generates, posts, sees the post, likes and remixes it, and logs out", async () => {
+    await page.goto(`${origin}/`);
+    expect(new URL(page.url()).pathname).toBe("/setup");
+    await shot("setup");
+    await page.fill("#username", "painter");
+    await page.fill("#password", "a long password");
+    await page.click("button[type=submit]");
+    await page.waitForURL(`${origin}/`);
+    expect(await page.textContent("header.site")).toContain("@painter");
+
+    await page.goto(`${origin}/create`);
+    await page.fill("#prompt", "a lighthouse in a storm, teal and amber");
+    await page.fill("#size", "512x512");
+    await page.click("button.primary");
+    // The job page refreshes itself until the images are ready.
+    await page.waitForSelector("text=Post your images", { timeout: 30_000 });
+    await shot("create-done");
+    await page.fill("#caption", "Storm light #lighthouse");
+    await page.click("button.primary");
+    await page.waitForSelector("article.post");
+    expect(await page.textContent("article.post")).toContain("Storm light");
+    expect(await page.locator("article.post img").first().getAttribute("alt")).toBe("a lighthouse in a storm, teal and amber");
+    await shot("post");
+
+    await page.goto(`${origin}/@painter`);
+    expect(await page.locator(".grid img").count()).toBe(1);
+    await shot("profile");
+    await page.goto(`${origin}/`);
+    expect(await page.textContent("main")).toContain("Storm light");
+    await shot("home");
+
+    // Like without a reload: the script sends the form and updates the button.
+    const like = page.locator('form[action$="/like"] button').first();
+    await like.click();
+    await expect.poll(() => like.textContent()).toBe("Liked");
+    const id = (await page.locator('form[action$="/like"]').first().getAttribute("action"))!.split("/")[2];
+    expect((await pictor.posts.details(id))!.post.likes_count).toBe(1);
+
+    await page.locator("a.button", { hasText: "Remix" }).first().click();
+    expect(await page.inputValue("#prompt")).toBe("a lighthouse in a storm, teal and amber");
+    await shot("remix");
+
+    await page.click("text=Log out");
+    await page.waitForURL(`${origin}/explore`);
+    expect(await page.textContent("header.site")).toContain("Log in");
+  });
+
+  it("renders a remote post carrying script payloads inert", async () => {
+    const bob = await pictor.accounts.upsertRemote({
+      iri: "https://remote.example/users/bob", username: "bob", domain: "remote.example", display_name: "<script>alert('name')</script>Bob",
+      bio_html: "", avatar_url: null, header_url: null, url: null, inbox_url: "https://remote.example/users/bob/inbox", shared_inbox_url: null, followers_url: null, fetched_at: null,
+    });
+    const note = new Note({
+      id: new URL("https://remote.example/users/bob/statuses/1"),
+      attribution: new URL(bob.iri),
+      content: `<p>hello<script>window.__pwned = 1; alert("script")</script><img src="x" onerror="window.__pwned = 2; alert('img')"><a href="javascript:alert('link')">link</a><svg onload="alert('svg')"></svg><iframe src="javascript:alert('frame')"></iframe></p>`,
+      tos: [new URL("https://www.w3.org/ns/activitystreams#Public")],
+    });
+    const stored = await pictor.posts.receiveRemote(bob, (await noteToRemotePost(note, null))!);
+    await page.goto(`${origin}/posts/${stored!.post.id}`);
+    await page.locator("text=link").first().click().catch(() => {});
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(dialogs).toEqual([]);
+    expect(await page.textContent("article.post")).toContain("hello");
+    await shot("remote-post-inert");
+  });
+});
