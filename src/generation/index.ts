@@ -1,8 +1,9 @@
 import { createBuiltinProvider } from "./builtin.ts";
 import type { GenerationConfig } from "./config.ts";
 import { GenerationError } from "./errors.ts";
-import { createOpenAIProvider } from "./openai.ts";
-import { createPromptPolicy, type PromptPolicy } from "./policy.ts";
+import { OPENAI_PROVIDER } from "./models.ts";
+import type { OpenAIImageProvider } from "./openai.ts";
+import { createPromptPolicy, type Moderator, type PromptPolicy } from "./policy.ts";
 import type { RetryOptions } from "./retry.ts";
 import type { EditRequest, GeneratedImage, GenerationRequest, ImageProvider, PromptVerdict } from "./types.ts";
 import { validatePrompt } from "./validate.ts";
@@ -10,7 +11,7 @@ import { validatePrompt } from "./validate.ts";
 export { BUILTIN_MODEL, BUILTIN_PROVIDER, createBuiltinProvider } from "./builtin.ts";
 export { type GenerationConfig, loadGenerationConfig } from "./config.ts";
 export { GENERATION_ERROR_CODES, GenerationError, type GenerationErrorCode, isGenerationError } from "./errors.ts";
-export { classifyOpenAIError, createOpenAIProvider, OPENAI_PROVIDER } from "./openai.ts";
+export { OPENAI_PROVIDER } from "./models.ts";
 export { checkBlocklist, compileBlocklist, createPromptPolicy, type Moderator, type PromptPolicy } from "./policy.ts";
 export { backoffDelay, type RetryOptions, withRetry } from "./retry.ts";
 export type * from "./types.ts";
@@ -34,18 +35,31 @@ function buildProvider(config: GenerationConfig, deps: GenerationDeps) {
   const retry: RetryOptions = { ...config.retry, sleep: deps.sleep, random: deps.random };
   if (config.provider === "openai" && config.openai) {
     const o = config.openai;
-    const provider = createOpenAIProvider({
-      apiKey: o.apiKey,
-      baseURL: o.baseURL,
+    // The openai package (and its memory) loads on first use, not at start-up.
+    let loaded: Promise<OpenAIImageProvider> | undefined;
+    const load = () =>
+      (loaded ??= import("./openai.ts").then(({ createOpenAIProvider }) =>
+        createOpenAIProvider({
+          apiKey: o.apiKey,
+          baseURL: o.baseURL,
+          models: o.models,
+          defaultModel: o.defaultModel,
+          timeoutMs: o.timeoutMs,
+          maxPromptLength: config.prompt.maxLength,
+          limits: config.media,
+          retry,
+          fetch: deps.fetch,
+        }),
+      ));
+    const provider: ImageProvider = {
+      name: OPENAI_PROVIDER,
       models: o.models,
       defaultModel: o.defaultModel,
-      timeoutMs: o.timeoutMs,
-      maxPromptLength: config.prompt.maxLength,
-      limits: config.media,
-      retry,
-      fetch: deps.fetch,
-    });
-    return { provider, moderator: o.moderation ? provider.moderate : undefined };
+      generate: async (req) => (await load()).generate(req),
+      edit: async (req) => (await load()).edit(req),
+    };
+    const moderator: Moderator = async (prompt, signal) => (await load()).moderate(prompt, signal);
+    return { provider, moderator: o.moderation ? moderator : undefined };
   }
   const provider = createBuiltinProvider({ maxPromptLength: config.prompt.maxLength, limits: config.media, random: deps.random });
   return { provider, moderator: undefined };

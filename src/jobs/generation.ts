@@ -5,7 +5,7 @@ import type { GenerationPolicy, GenerationService } from "../domain/generations.
 import { BUILTIN_MODELS } from "../generation/builtin.ts";
 import { type GenerationConfig, type GeneratedImage, type ImageGenerator, isGenerationError, validateRequest } from "../generation/index.ts";
 import { downloadImage } from "../generation/images.ts";
-import { GENERIC_MODEL_RULES, OPENAI_MODEL_RULES } from "../generation/openai.ts";
+import { GENERIC_MODEL_RULES, OPENAI_MODEL_RULES } from "../generation/models.ts";
 import type { ModelRules } from "../generation/validate.ts";
 import { mediaColumns, storeDerivatives } from "../media/derivatives.ts";
 import { MediaError } from "../media/inspect.ts";

@@ -2,7 +2,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
 import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, PostgresDialect, SqliteDialect } from "kysely";
-import pg from "pg";
+import { createRequire } from "node:module";
+import type pg from "pg";
 import type { Database } from "./schema.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -28,8 +29,13 @@ function sqlitePath(url: string): string {
   return url;
 }
 
-// PostgreSQL's bigint (count(*)) arrives as a string by default; our counts fit in a double.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
+/** pg loads only when a PostgreSQL database is opened (SQLite instances never pay for it). */
+function loadPg(): typeof pg {
+  const mod = createRequire(import.meta.url)("pg") as typeof pg;
+  // PostgreSQL's bigint (count(*)) arrives as a string by default; our counts fit in a double.
+  mod.types.setTypeParser(mod.types.builtins.INT8, (v) => Number.parseInt(v, 10));
+  return mod;
+}
 
 /**
  * SQLite transactions that begin IMMEDIATE: they take the write lock at the
@@ -53,7 +59,7 @@ class ImmediateSqliteDialect extends SqliteDialect {
  */
 export function openDb(url: string, options: { poolSize?: number } = {}): Db {
   if (dialectOf(url) === "postgres") {
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    const pool = new (loadPg().Pool)({ connectionString: url, max: options.poolSize ?? 10 });
     // An idle client that loses its connection must not crash the process.
     pool.on("error", () => {});
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
