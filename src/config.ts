@@ -1,29 +1,13 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { ConfigError, envBool, envInt, parseEnv } from "./config-env.ts";
 import { type GenerationConfig, loadGenerationConfig } from "./generation/config.ts";
 
-/** Thrown when the environment does not describe a valid configuration. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export { ConfigError } from "./config-env.ts";
 
-const bool = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine((v) => ["1", "0", "true", "false", "yes", "no", "on", "off", ""].includes(v), {
-    message: "must be true or false",
-  })
-  .transform((v) => ["1", "true", "yes", "on"].includes(v));
-
-const int = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, "must be a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+const bool = envBool;
+const int = envInt;
 
 const schema = z.object({
   PUBLIC_URL: z
@@ -104,17 +88,7 @@ export interface Config {
  * ignored; a bad value throws a ConfigError naming the variable.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const cleaned: Record<string, string> = {};
-  for (const key of Object.keys(schema.shape)) {
-    const v = env[key];
-    if (v !== undefined && v !== "") cleaned[key] = v;
-  }
-  const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
-  }
-  const c = parsed.data;
+  const c = parseEnv(schema, env);
   if (Boolean(c.TLS_CERT) !== Boolean(c.TLS_KEY)) {
     throw new ConfigError("Invalid configuration:\n  TLS_CERT and TLS_KEY must be set together");
   }

@@ -1,22 +1,8 @@
 import { z } from "zod";
-import { ConfigError } from "../config.ts";
+import { ConfigError, envBool, envInt, parseEnv } from "../config-env.ts";
 
-const bool = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine((v) => ["1", "0", "true", "false", "yes", "no", "on", "off", ""].includes(v), {
-    message: "must be true or false",
-  })
-  .transform((v) => ["1", "true", "yes", "on"].includes(v));
-
-const int = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, "must be a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+const bool = envBool;
+const int = envInt;
 
 const list = z
   .string()
@@ -73,17 +59,7 @@ export interface GenerationConfig {
  * value throws a ConfigError naming the variable.
  */
 export function loadGenerationConfig(env: Record<string, string | undefined> = process.env): GenerationConfig {
-  const cleaned: Record<string, string> = {};
-  for (const key of Object.keys(schema.shape)) {
-    const v = env[key];
-    if (v !== undefined && v !== "") cleaned[key] = v;
-  }
-  const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join(".") || "config"}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
-  }
-  const c = parsed.data;
+  const c = parseEnv(schema, env);
   const provider = c.IMAGE_PROVIDER ?? (c.OPENAI_API_KEY ? "openai" : "builtin");
   if (provider === "openai" && !c.OPENAI_API_KEY) {
     throw new ConfigError(

@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { Note } from "@fedify/vocab";
 import { serve } from "@hono/node-server";
@@ -8,17 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { noteToRemotePost } from "../../federation/mappers/note.ts";
 import type { Pictor } from "../../src/app.ts";
 import { startTestPictor } from "../helpers/pictor.ts";
+import { freePort } from "../helpers/net.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = resolve(import.meta.dirname, "../../test-artifacts");
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 // CI installs Debian's chromium (.ci/run); elsewhere these tests need it too, but may be skipped without it.
 describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("in a real browser", { timeout: 120_000 }, () => {
