@@ -25,6 +25,15 @@ export function actorUris(ctx: Context<void>, identifier: string): LocalActorUri
   };
 }
 
+/** The keys an actor document shows: the RSA key as publicKey, every key as an assertion method. */
+export async function actorKeys(ctx: Context<void>, identifier: string) {
+  const keyPairs = await ctx.getActorKeyPairs(identifier);
+  return {
+    publicKey: keyPairs.find((k) => k.privateKey.algorithm.name === "RSASSA-PKCS1-v1_5")?.cryptographicKey,
+    assertionMethods: keyPairs.map((k) => k.multikey),
+  };
+}
+
 /** Actors, their keys, handles, and their collections. */
 export function registerActors(federation: PictorFederation, deps: FederationDeps): void {
   const { accounts, follows, urls } = deps;
@@ -32,11 +41,7 @@ export function registerActors(federation: PictorFederation, deps: FederationDep
 
   federation
     .setActorDispatcher(paths.actor, async (ctx, identifier) => {
-      const keyPairs = await ctx.getActorKeyPairs(identifier);
-      const keys = {
-        publicKey: keyPairs.find((k) => k.privateKey.algorithm.name === "RSASSA-PKCS1-v1_5")?.cryptographicKey,
-        assertionMethods: keyPairs.map((k) => k.multikey),
-      };
+      const keys = await actorKeys(ctx, identifier);
       if (identifier === INSTANCE_ACTOR) {
         return instanceActor(urls.host, actorUris(ctx, identifier), keys, urls.origin);
       }

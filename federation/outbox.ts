@@ -5,7 +5,9 @@ import type { AccountRow, FollowRow, InteractionRow } from "../src/storage/schem
 import { newId } from "../src/storage/time.ts";
 import { allFollowers, type Deliver } from "./deliver.ts";
 import type { FederationDeps } from "./deps.ts";
+import { accountToPerson } from "./mappers/actor.ts";
 import { postToNote, postToTombstone } from "./mappers/note.ts";
+import { actorKeys, actorUris } from "./actors.ts";
 import { toInstant } from "./mappers/time.ts";
 import { createActivity, noteUrls } from "./objects.ts";
 
@@ -86,6 +88,13 @@ export function registerOutbox(federation: PictorFederation, deps: FederationDep
   events.on("interaction.withdrawn", async (e) => {
     const undo = new Undo({ id: urls.activity("undo", newId()), actor: new URL(e.actor.iri), object: interactionActivity(e) });
     await deliver(e.actor, await interactionRecipients(e.interaction.type, e.actor, e.details), undo, { orderingKey: e.interaction.iri });
+  });
+
+  events.on("account.updated", async ({ account }) => {
+    const ctx = context();
+    const actor = accountToPerson(account, actorUris(ctx, account.username), await actorKeys(ctx, account.username));
+    const update = new Update({ id: urls.activity("update", newId()), actor: new URL(account.iri), object: actor, tos: [PUBLIC_COLLECTION] });
+    await deliver(account, await allFollowers(deps, account.id), update);
   });
 
   events.on("account.deleted", async ({ account, recipients }) => {

@@ -19,6 +19,9 @@ import * as m0017 from "./0017_reports.ts";
 import * as m0018 from "./0018_domain_blocks.ts";
 import * as m0019 from "./0019_accounts_deleted_at.ts";
 import * as m0020 from "./0020_sessions.ts";
+import * as m0021 from "./0021_default_visibility.ts";
+import * as m0022 from "./0022_show_prompt_default.ts";
+import * as m0023 from "./0023_accounts_suspended_at.ts";
 
 /** Every migration, listed statically, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -42,4 +45,7 @@ export const migrations: Record<string, Migration> = {
   "0018_domain_blocks": m0018,
   "0019_accounts_deleted_at": m0019,
   "0020_sessions": m0020,
+  "0021_default_visibility": m0021,
+  "0022_show_prompt_default": m0022,
+  "0023_accounts_suspended_at": m0023,
 };

@@ -62,6 +62,8 @@ export interface Pictor {
   resolveAccount(query: string): Promise<AccountRow>;
   /** Finds (and stores) a post by IRI or URL, local or remote. */
   resolvePost(ref: string): Promise<PostDetails>;
+  /** A local account edits its profile (followers' servers get an Update). */
+  updateProfile(account: AccountRow, input: Parameters<AccountService["updateProfile"]>[1]): Promise<AccountRow>;
   /** Deletes a local account, telling the servers that knew it. */
   deleteAccount(account: AccountRow): Promise<void>;
   /** Fetches a thread's missing ancestors and remote replies (bounded); returns how many were stored. */
@@ -157,6 +159,7 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
   for (const event of ["follow.received", "follow.accepted", "follow.rejected", "follow.requested", "follow.undone", "follow.changed"] as const) {
     events.on(event, (d) => apCache.invalidate(d.follower.iri, d.following.iri));
   }
+  events.on("account.updated", ({ account }) => apCache.invalidate(account.iri));
   events.on("quote.revoked", ({ stamp }) => apCache.invalidate(urls.quoteStamp(stamp.id).href));
   const sessions = new SessionService(db);
   const http = createHttpApp({
@@ -174,6 +177,9 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     media,
     apCache,
     resolveAccount: (query) => lookup(query),
+    updateProfile: (account, input) => accounts.updateProfile(account, input, events),
+    moderation,
+    db,
     models: generator.provider.models,
     canEdit: typeof generator.provider.edit === "function",
   });
@@ -230,6 +236,7 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     fetchThread: (details) => fetchThread(federation, deps, details),
     resolvePost: (ref) => resolvePost(federation, deps, ref),
     deleteAccount: (account) => accounts.deleteLocal(account, events),
+    updateProfile: (account, input) => accounts.updateProfile(account, input, events),
     async startQueue(signal) {
       await Promise.all([federation.startQueue(undefined, { signal }), listenJobs(signal), sweep(signal)]);
     },

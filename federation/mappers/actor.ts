@@ -43,6 +43,7 @@ export function accountToPerson(account: AccountRow, uris: LocalActorUris, keys:
     image: account.header_url ? new Image({ url: new URL(account.header_url) }) : null,
     publicKey: keys.publicKey ?? null,
     assertionMethods: keys.assertionMethods,
+    suspended: account.suspended_at != null,
   });
 }
 

@@ -1,11 +1,12 @@
 import type { webcrypto } from "node:crypto";
 import { exportJwk, generateCryptoKeyPair } from "@fedify/fedify";
 import type { Db } from "../storage/db.ts";
-import type { AccountRow, NewAccountRow } from "../storage/schema.ts";
+import type { AccountRow, NewAccountRow, Visibility } from "../storage/schema.ts";
 import { newId, nowIso } from "../storage/time.ts";
 import { INSTANCE_ACTOR, type LocalUrls } from "../urls.ts";
 import { conflict, invalid } from "./errors.ts";
 import type { DomainEvents } from "./events.ts";
+import { escapeHtml } from "./text.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 
 export const USERNAME_PATTERN = /^[a-z0-9_]{1,30}$/;
@@ -255,6 +256,61 @@ export class AccountService {
       .where("username", "=", normalizeUsername(username))
       .where("deleted_at", "is not", null)
       .executeTakeFirst();
+  }
+
+  /** A local account edits its profile; followers' servers get an Update. */
+  async updateProfile(account: AccountRow, input: { displayName: string; bio: string; locked: boolean; avatarUrl?: string | null; headerUrl?: string | null }, events: DomainEvents): Promise<AccountRow> {
+    const displayName = input.displayName.trim();
+    if (displayName.length > 100) throw invalid("Display name must be at most 100 characters");
+    const bio = input.bio.trim();
+    if (bio.length > 2000) throw invalid("Bio must be at most 2000 characters");
+    // Bios are plain text: escaped, paragraphs kept.
+    const bioHtml = bio
+      .split(/\n{2,}/)
+      .filter((p) => p.trim())
+      .map((p) => `<p>${escapeHtml(p).replace(/\n/g, "<br>")}</p>`)
+      .join("");
+    await this.db.kysely
+      .updateTable("accounts")
+      .set({
+        display_name: displayName,
+        bio_html: bioHtml,
+        manually_approves_followers: input.locked ? 1 : 0,
+        ...(input.avatarUrl !== undefined ? { avatar_url: input.avatarUrl } : {}),
+        ...(input.headerUrl !== undefined ? { header_url: input.headerUrl } : {}),
+        updated_at: nowIso(),
+      })
+      .where("id", "=", account.id)
+      .execute();
+    const updated = (await this.getById(account.id))!;
+    await events.emit("account.updated", { account: updated });
+    return updated;
+  }
+
+  async changePassword(account: AccountRow, current: string, next: string): Promise<void> {
+    if (!(await this.checkPassword(account.username, current))) throw invalid("The current password is wrong");
+    validatePassword(next);
+    await this.db.kysely.updateTable("local_users").set({ password_hash: await hashPassword(next) }).where("account_id", "=", account.id).execute();
+  }
+
+  async preferences(accountId: string): Promise<{ defaultVisibility: Visibility; showPromptDefault: boolean }> {
+    const r = await this.db.kysely.selectFrom("local_users").select(["default_visibility", "show_prompt_default"]).where("account_id", "=", accountId).executeTakeFirst();
+    return { defaultVisibility: r?.default_visibility ?? "public", showPromptDefault: (r?.show_prompt_default ?? 1) === 1 };
+  }
+
+  async setPreferences(accountId: string, prefs: { defaultVisibility: Visibility; showPromptDefault: boolean }): Promise<void> {
+    if (!["public", "unlisted", "followers", "direct"].includes(prefs.defaultVisibility)) throw invalid("Unknown visibility");
+    await this.db.kysely
+      .updateTable("local_users")
+      .set({ default_visibility: prefs.defaultVisibility, show_prompt_default: prefs.showPromptDefault ? 1 : 0 })
+      .where("account_id", "=", accountId)
+      .execute();
+  }
+
+  /** An admin suspends (or lifts the suspension of) a local account: it cannot sign in meanwhile. */
+  async setSuspended(account: AccountRow, suspended: boolean): Promise<void> {
+    await this.db.kysely.updateTable("accounts").set({ suspended_at: suspended ? nowIso() : null }).where("id", "=", account.id).execute();
+    if (suspended) await this.db.kysely.deleteFrom("sessions").where("account_id", "=", account.id).execute();
   }
 
   /** Removes remote accounts whose own inbox answered 410 Gone (their server says they no longer exist). */

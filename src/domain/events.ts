@@ -28,6 +28,8 @@ export interface DomainEventMap {
   /** A remote account liked or boosted a post; undone later perhaps. */
   "interaction.received": { interaction: InteractionRow; actor: AccountRow; details: PostDetails };
   "interaction.undone": { interaction: InteractionRow; actor: AccountRow };
+  /** A local account changed its profile. */
+  "account.updated": { account: AccountRow };
   /** A local account is about to be deleted: tell everyone who knew it (before its keys go). */
   "account.deleted": { account: AccountRow; recipients: AccountRow[] };
   /** A quote of a local post was allowed (answer with Accept + stamp), refused, or revoked. */

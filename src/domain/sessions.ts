@@ -32,6 +32,7 @@ export class SessionService {
       .where("sessions.id", "=", hash(token))
       .where("sessions.expires_at", ">", nowIso())
       .where("accounts.deleted_at", "is", null)
+      .where("accounts.suspended_at", "is", null)
       .executeTakeFirst();
   }
 

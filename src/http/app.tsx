@@ -8,6 +8,8 @@ import { DomainError } from "../domain/errors.ts";
 import type { FollowService } from "../domain/follows.ts";
 import type { GenerationService } from "../domain/generations.ts";
 import type { InteractionService } from "../domain/interactions.ts";
+import type { ModerationService } from "../domain/moderation.ts";
+import type { Db } from "../storage/db.ts";
 import type { NotificationService } from "../domain/notifications.ts";
 import type { PostService } from "../domain/posts.ts";
 import type { SessionService } from "../domain/sessions.ts";
@@ -35,6 +37,9 @@ export interface HttpDeps {
   media: MediaStore;
   apCache: ApResponseCache;
   resolveAccount(query: string): Promise<AccountRow>;
+  updateProfile(account: AccountRow, input: Parameters<AccountService["updateProfile"]>[1]): Promise<AccountRow>;
+  moderation: ModerationService;
+  db: Db;
   /** The models people may choose, default first; and whether the provider can remix (edit) images. */
   models: readonly string[];
   canEdit: boolean;

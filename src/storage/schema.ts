@@ -25,6 +25,8 @@ export interface AccountsTable {
   fetched_at: string | null;
   /** Set when a local account was deleted; its row stays so the username is never reused. */
   deleted_at: string | null;
+  /** Set while an admin has suspended the (local) account: it cannot sign in. */
+  suspended_at: string | null;
 }
 
 export interface LocalUsersTable {
@@ -32,6 +34,8 @@ export interface LocalUsersTable {
   password_hash: string;
   is_admin: Generated<number>;
   created_at: string;
+  default_visibility: Generated<Visibility>;
+  show_prompt_default: Generated<number>;
 }
 
 export interface ActorKeysTable {

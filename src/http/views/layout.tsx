@@ -35,6 +35,8 @@ export function Layout(props: { title: string; ctx: PageContext; children: Child
                 <a href="/create">Create</a>
                 <a href="/notifications">Notifications{ctx.unread ? ` (${ctx.unread})` : ""}</a>
                 <a href={`/@${ctx.viewer.username}`}>@{ctx.viewer.username}</a>
+                <a href="/settings">Settings</a>
+                {ctx.viewer.is_admin ? <a href="/admin">Admin</a> : null}
                 <form method="post" action="/logout">
                   <input type="hidden" name="_csrf" value={ctx.csrf} />
                   <button type="submit">Log out</button>

@@ -13,6 +13,7 @@ import { CreatePage, FeedPage, FormPage, JobPage, NotificationsPage } from "../v
 import { type MediaLinks, PostPage } from "../views/post.tsx";
 import { NotFoundPage, ProfilePage } from "../views/profile.tsx";
 import { APP_CSS, APP_JS } from "./assets.ts";
+import { registerSettings } from "./settings.tsx";
 import { AttemptLimiter, endSession, sessionMiddleware, startSession, type WebEnv } from "./session.ts";
 
 type C = import("hono").Context<WebEnv>;
@@ -115,6 +116,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     if (!limiter.hit(key)) return loginForm(c, "Too many attempts. Wait a few minutes and try again.", { username });
     const account = await accounts.checkPassword(username, str(body.password));
     if (!account) return loginForm(c, "Wrong username or password.", { username });
+    if (account.suspended_at) return loginForm(c, "This account is suspended.", { username });
     limiter.reset(key);
     startSession(c, await sessions.create(account.id, c.req.header("User-Agent")), secure);
     const next = c.req.query("next");
@@ -223,7 +225,9 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     if (viewer instanceof Response) return viewer;
     const status = await jobStatus(c);
     if (!status) return notFound(c, "No such generation.");
-    return c.html(<JobPage ctx={await ctx(c)} status={status} media={media} reply={c.req.query("reply")} quote={c.req.query("quote")} />);
+    const prefs = await accounts.preferences(viewer.id);
+    const values = { visibility: prefs.defaultVisibility, show_prompt: prefs.showPromptDefault ? "1" : "0" };
+    return c.html(<JobPage ctx={await ctx(c)} status={status} media={media} reply={c.req.query("reply")} quote={c.req.query("quote")} values={values} />);
   });
   // Progress for scripts: one JSON answer, or server-sent events until the job ends.
   app.get("/api/generations/:id", async (c) => {
@@ -334,6 +338,8 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     await notifications.markRead(viewer.id);
     return c.html(html);
   });
+
+  registerSettings(app, deps, { ctx, notFound, signedIn, media });
 
   app.notFound(async (c) => notFound(c));
   return app;

@@ -1,0 +1,240 @@
+import type { Hono } from "hono";
+import type { LocalAccount } from "../../domain/accounts.ts";
+import { DomainError } from "../../domain/errors.ts";
+import { ModerationService } from "../../domain/moderation.ts";
+import type { MediaRow, Visibility } from "../../storage/schema.ts";
+import type { HttpDeps } from "../app.tsx";
+import { Layout, type PageContext } from "../views/layout.tsx";
+import { Csrf } from "../views/pages.tsx";
+import type { MediaLinks } from "../views/post.tsx";
+import type { WebEnv } from "./session.ts";
+
+type C = import("hono").Context<WebEnv>;
+const str = (v: unknown) => (typeof v === "string" ? v : "");
+
+export interface PageHelpers {
+  ctx(c: C): Promise<PageContext>;
+  notFound(c: C, what?: string): Promise<Response>;
+  signedIn(c: C): LocalAccount | Response;
+  media: MediaLinks;
+}
+
+function ImagePicker(props: { name: string; label: string; images: MediaRow[]; media: MediaLinks; current: string | null }) {
+  return (
+    <>
+      <label for={props.name}>{props.label}</label>
+      <select id={props.name} name={props.name}>
+        <option value="">Keep as it is</option>
+        <option value="none">None</option>
+        {props.images.map((m) => (
+          <option value={m.id} selected={props.current === props.media.full(m)}>
+            {m.prompt?.slice(0, 60) ?? m.id}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
+
+/** Settings for every signed-in account, and the admin page for admins. */
+export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpers): void {
+  const { accounts, moderation, db } = deps;
+
+  const settingsPage = async (c: C, viewer: LocalAccount, message?: { error?: string; ok?: string }) => {
+    const account = (await accounts.getById(viewer.id))!;
+    const prefs = await accounts.preferences(viewer.id);
+    const images = await db.kysely.selectFrom("media").selectAll().where("account_id", "=", viewer.id).where("file_key", "is not", null).orderBy("id", "desc").limit(24).execute();
+    const ctx = await h.ctx(c);
+    const bio = account.bio_html.replace(/<br>/g, "\n").replace(/<\/p><p>/g, "\n\n").replace(/<[^>]+>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+    return c.html(
+      <Layout title="Settings" ctx={ctx}>
+        <form method="post" action="/settings" class="card">
+          <h1>Settings</h1>
+          {message?.error ? <p class="error" role="alert">{message.error}</p> : null}
+          {message?.ok ? <p role="status">{message.ok}</p> : null}
+          <Csrf ctx={ctx} />
+          <label for="display_name">Display name</label>
+          <input id="display_name" name="display_name" type="text" value={account.display_name} maxlength={100} />
+          <label for="bio">Bio</label>
+          <textarea id="bio" name="bio" rows={4} maxlength={2000}>{bio}</textarea>
+          <ImagePicker name="avatar" label="Avatar (one of your images — generate one on Create)" images={images} media={h.media} current={account.avatar_url} />
+          <ImagePicker name="header" label="Header" images={images} media={h.media} current={account.header_url} />
+          <label>
+            <input type="checkbox" name="locked" value="1" checked={account.manually_approves_followers === 1} /> Approve followers by hand (locked account)
+          </label>
+          <label for="default_visibility">Default visibility</label>
+          <select id="default_visibility" name="default_visibility">
+            {(["public", "unlisted", "followers", "direct"] as const).map((v) => (
+              <option value={v} selected={prefs.defaultVisibility === v}>{v}</option>
+            ))}
+          </select>
+          <label>
+            <input type="checkbox" name="show_prompt_default" value="1" checked={prefs.showPromptDefault} /> Show prompts by default
+          </label>
+          <p><button class="primary" type="submit">Save</button></p>
+        </form>
+        <form method="post" action="/settings/password" class="card">
+          <h2>Password</h2>
+          <Csrf ctx={ctx} />
+          <label for="current">Current password</label>
+          <input id="current" name="current" type="password" autocomplete="current-password" required />
+          <label for="next">New password (10 characters or more)</label>
+          <input id="next" name="next" type="password" autocomplete="new-password" required />
+          <p><button type="submit">Change password</button></p>
+        </form>
+      </Layout>,
+      message?.error ? 422 : 200,
+    );
+  };
+
+  app.get("/settings", async (c) => {
+    const viewer = h.signedIn(c);
+    return viewer instanceof Response ? viewer : settingsPage(c, viewer);
+  });
+  app.post("/settings", async (c) => {
+    const viewer = h.signedIn(c);
+    if (viewer instanceof Response) return viewer;
+    const body = await c.req.parseBody();
+    const pick = async (value: string) => {
+      if (value === "") return undefined;
+      if (value === "none") return null;
+      const m = await db.kysely.selectFrom("media").selectAll().where("id", "=", value).where("account_id", "=", viewer.id).executeTakeFirst();
+      if (!m) throw new DomainError(422, "That image is not one of yours");
+      return h.media.full(m);
+    };
+    try {
+      await deps.updateProfile(viewer, {
+        displayName: str(body.display_name),
+        bio: str(body.bio),
+        locked: str(body.locked) === "1",
+        avatarUrl: await pick(str(body.avatar)),
+        headerUrl: await pick(str(body.header)),
+      });
+      await accounts.setPreferences(viewer.id, { defaultVisibility: (str(body.default_visibility) || "public") as Visibility, showPromptDefault: str(body.show_prompt_default) === "1" });
+      return settingsPage(c, viewer, { ok: "Saved." });
+    } catch (error) {
+      if (error instanceof DomainError) return settingsPage(c, viewer, { error: error.message });
+      throw error;
+    }
+  });
+  app.post("/settings/password", async (c) => {
+    const viewer = h.signedIn(c);
+    if (viewer instanceof Response) return viewer;
+    const body = await c.req.parseBody();
+    try {
+      await accounts.changePassword(viewer, str(body.current), str(body.next));
+      return settingsPage(c, viewer, { ok: "Password changed." });
+    } catch (error) {
+      if (error instanceof DomainError) return settingsPage(c, viewer, { error: error.message });
+      throw error;
+    }
+  });
+
+  // Admin: accounts (suspend), domain blocks, reports.
+  const admin = (c: C): LocalAccount | Response => {
+    const viewer = h.signedIn(c);
+    if (viewer instanceof Response) return viewer;
+    return viewer.is_admin ? viewer : c.text("Admins only", 403);
+  };
+  app.get("/admin", async (c) => {
+    const viewer = admin(c);
+    if (viewer instanceof Response) return viewer;
+    const [locals, blocks, reports] = await Promise.all([accounts.listLocal(), moderation.listDomainBlocks(), moderation.openReports()]);
+    const ctx = await h.ctx(c);
+    return c.html(
+      <Layout title="Admin" ctx={ctx}>
+        <h1>Admin</h1>
+        <section class="card">
+          <h2>Registrations</h2>
+          <p>Sign-ups are <strong>{deps.config.registrations}</strong> (set REGISTRATIONS to change).</p>
+        </section>
+        <section class="card">
+          <h2>Accounts</h2>
+          <ul>
+            {locals.map((a) => (
+              <li>
+                <a href={`/@${a.username}`}>@{a.username}</a> {a.is_admin ? "(admin)" : ""} {a.suspended_at ? "— suspended" : ""}
+                {a.id !== viewer.id ? (
+                  <form method="post" action={`/admin/accounts/${a.username}/${a.suspended_at ? "unsuspend" : "suspend"}`}>
+                    <Csrf ctx={ctx} />
+                    <button type="submit">{a.suspended_at ? "Lift suspension" : "Suspend"}</button>
+                  </form>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </section>
+        <section class="card">
+          <h2>Domain blocks</h2>
+          <ul>
+            {blocks.map((b) => (
+              <li>
+                {b.domain} <span class="muted">{b.reason}</span>
+                <form method="post" action="/admin/domain-blocks/remove">
+                  <Csrf ctx={ctx} />
+                  <input type="hidden" name="domain" value={b.domain} />
+                  <button type="submit">Unblock</button>
+                </form>
+              </li>
+            ))}
+          </ul>
+          <form method="post" action="/admin/domain-blocks">
+            <Csrf ctx={ctx} />
+            <label for="domain">Block a domain (no federation with it, either way)</label>
+            <input id="domain" name="domain" type="text" required />
+            <label for="reason">Reason</label>
+            <input id="reason" name="reason" type="text" />
+            <p><button type="submit">Block</button></p>
+          </form>
+        </section>
+        <section class="card">
+          <h2>Reports</h2>
+          {reports.length === 0 ? <p class="muted">No open reports.</p> : null}
+          <ul>
+            {reports.map((r) => (
+              <li>
+                {r.comment || "(no comment)"} — {r.objects.map((o) => <a href={o}>{o}</a>)}
+                <form method="post" action={`/admin/reports/${r.id}/resolve`}>
+                  <Csrf ctx={ctx} />
+                  <button type="submit">Resolve</button>
+                </form>
+              </li>
+            ))}
+          </ul>
+        </section>
+      </Layout>,
+    );
+  });
+  app.post("/admin/accounts/:username/:action{suspend|unsuspend}", async (c) => {
+    const viewer = admin(c);
+    if (viewer instanceof Response) return viewer;
+    const target = await accounts.getLocalByUsername(c.req.param("username"));
+    if (!target || target.id === viewer.id) return h.notFound(c, "No such account.");
+    await accounts.setSuspended(target, c.req.param("action") === "suspend");
+    return c.redirect("/admin", 303);
+  });
+  app.post("/admin/domain-blocks", async (c) => {
+    const viewer = admin(c);
+    if (viewer instanceof Response) return viewer;
+    const body = await c.req.parseBody();
+    try {
+      await moderation.blockDomain(str(body.domain), str(body.reason));
+    } catch (error) {
+      if (error instanceof DomainError) return c.text(error.message, 422);
+      throw error;
+    }
+    return c.redirect("/admin", 303);
+  });
+  app.post("/admin/domain-blocks/remove", async (c) => {
+    const viewer = admin(c);
+    if (viewer instanceof Response) return viewer;
+    await moderation.unblockDomain(ModerationService.normalizeDomain(str((await c.req.parseBody()).domain)));
+    return c.redirect("/admin", 303);
+  });
+  app.post("/admin/reports/:id/resolve", async (c) => {
+    const viewer = admin(c);
+    if (viewer instanceof Response) return viewer;
+    await moderation.resolveReport(c.req.param("id"));
+    return c.redirect("/admin", 303);
+  });
+}
