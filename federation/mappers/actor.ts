@@ -1,6 +1,7 @@
 import { Application, type Actor, Endpoints, Image, Person, type Recipient } from "@fedify/vocab";
 import { toInstant } from "./time.ts";
 import type { RemoteAccountInput } from "../../src/domain/accounts.ts";
+import { sanitizeRemoteHtml } from "./html.ts";
 import type { AccountRow } from "../../src/storage/schema.ts";
 
 /** The URIs of a local actor, as Fedify builds them. */
@@ -77,30 +78,32 @@ function actorType(actor: Actor): string {
  * need to talk to it (an id and an inbox).
  */
 export async function actorToRemoteAccount(actor: Actor): Promise<RemoteAccountInput | null> {
-  if (!actor.id || !actor.inboxId) return null;
+  if (!actor.id || !actor.inboxId || !/^https?:$/.test(actor.inboxId.protocol)) return null;
   const domain = actor.id.hostname.toLowerCase();
   const username = (actor.preferredUsername?.toString() ?? actor.id.pathname.split("/").pop() ?? "").toLowerCase();
   if (!username) return null;
   const icon = actor.iconId ? null : await actor.getIcon({ suppressError: true }).catch(() => null);
   const image = actor.imageId ? null : await actor.getImage({ suppressError: true }).catch(() => null);
+  // Only http(s) URLs are kept: nothing else is ever fetched or linked.
+  const httpOnly = (u: URL | null | undefined) => (u && (u.protocol === "https:" || u.protocol === "http:") ? u.href : null);
   const imageUrl = (img: typeof icon) => {
     const u = img?.url;
-    if (u instanceof URL) return u.href;
-    return u?.href?.href ?? null;
+    return httpOnly(u instanceof URL ? u : (u?.href ?? null));
   };
-  const url = actor.url instanceof URL ? actor.url.href : (actor.url?.href?.href ?? null);
+  const url = httpOnly(actor.url instanceof URL ? actor.url : (actor.url?.href ?? null));
   return {
     iri: actor.id.href,
     username,
     domain,
-    display_name: actor.name?.toString() ?? "",
-    bio_html: actor.summary?.toString() ?? "",
-    avatar_url: imageUrl(icon) ?? actor.iconId?.href ?? null,
-    header_url: imageUrl(image) ?? actor.imageId?.href ?? null,
+    display_name: (actor.name?.toString() ?? "").slice(0, 200),
+    // Remote HTML is untrusted: cleaned here, before it is stored or shown.
+    bio_html: sanitizeRemoteHtml((actor.summary?.toString() ?? "").slice(0, 20_000)),
+    avatar_url: imageUrl(icon) ?? httpOnly(actor.iconId),
+    header_url: imageUrl(image) ?? httpOnly(actor.imageId),
     url,
     inbox_url: actor.inboxId.href,
-    shared_inbox_url: actor.endpoints?.sharedInbox?.href ?? null,
-    followers_url: actor.followersId?.href ?? null,
+    shared_inbox_url: httpOnly(actor.endpoints?.sharedInbox),
+    followers_url: httpOnly(actor.followersId),
     type: actorType(actor),
     manually_approves_followers: actor.manuallyApprovesFollowers ? 1 : 0,
     discoverable: actor.discoverable ? 1 : 0,
