@@ -64,4 +64,14 @@ describe("settings and admin", () => {
     await boss.form("/admin/accounts/carl/unsuspend", {});
     expect((await pictor.accounts.getLocalByUsername("carl"))?.suspended_at).toBeNull();
   });
+
+  it("searches by handle from the header", async () => {
+    const dee = await signIn(pictor, "dee");
+    const { html } = await dee.page("/");
+    expect(html).toContain('role="search"');
+    const found = await dee.request("/search?q=%40ann%40pictor.test");
+    expect(found.status).toBe(303);
+    expect(found.headers.get("location")).toBe("/@ann");
+    expect((await dee.request("/search?q=nonsense")).status).toBe(404);
+  });
 });

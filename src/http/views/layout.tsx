@@ -27,6 +27,10 @@ export function Layout(props: { title: string; ctx: PageContext; children: Child
           <a href="/">
             <strong>{ctx.instanceName}</strong>
           </a>
+          <form method="get" action="/search" role="search">
+            <label class="sr-only" for="q">Search by @user@host or URL</label>
+            <input id="q" name="q" type="text" placeholder="@user@host or URL" />
+          </form>
           <nav aria-label="Main">
             {ctx.viewer ? (
               <>
