@@ -22,6 +22,8 @@ import * as m0020 from "./0020_sessions.ts";
 import * as m0021 from "./0021_default_visibility.ts";
 import * as m0022 from "./0022_show_prompt_default.ts";
 import * as m0023 from "./0023_accounts_suspended_at.ts";
+import * as m0024 from "./0024_instance_settings.ts";
+import * as m0025 from "./0025_invites.ts";
 
 /** Every migration, listed statically, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -48,4 +50,6 @@ export const migrations: Record<string, Migration> = {
   "0021_default_visibility": m0021,
   "0022_show_prompt_default": m0022,
   "0023_accounts_suspended_at": m0023,
+  "0024_instance_settings": m0024,
+  "0025_invites": m0025,
 };

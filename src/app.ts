@@ -11,6 +11,7 @@ import { AccountService } from "./domain/accounts.ts";
 import { DomainEvents } from "./domain/events.ts";
 import { FollowService } from "./domain/follows.ts";
 import { GenerationService } from "./domain/generations.ts";
+import { InstanceService } from "./domain/instance.ts";
 import { InteractionService } from "./domain/interactions.ts";
 import { ModerationService } from "./domain/moderation.ts";
 import { NotificationService, registerNotificationHandlers } from "./domain/notifications.ts";
@@ -52,6 +53,7 @@ export interface Pictor {
   quotes: QuoteService;
   moderation: ModerationService;
   generations: GenerationService;
+  instance: InstanceService;
   generator: ImageGenerator;
   media: MediaStore;
   federation: PictorFederation;
@@ -123,7 +125,8 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
 
   const media = new LocalDiskMediaStore({ root: join(config.dataDir, "media"), baseUrl: new URL("/media/", config.publicUrl) });
   const generator = createImageGenerator(config.generation, options.generation);
-  const generations = new GenerationService(db, generationPolicy(config.generation, generator), config.generationLimits, (jobId) =>
+  const instance = new InstanceService(db, { registrations: config.registrations, limits: config.generationLimits });
+  const generations = new GenerationService(db, generationPolicy(config.generation, generator), () => instance.generationLimits(), (jobId) =>
     stores.jobs.enqueue({ jobId }),
   );
   const runJob = generationRunner({
@@ -179,6 +182,7 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     resolveAccount: (query) => lookup(query),
     updateProfile: (account, input) => accounts.updateProfile(account, input, events),
     moderation,
+    instance,
     db,
     models: generator.provider.models,
     canEdit: typeof generator.provider.edit === "function",
@@ -227,6 +231,7 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     quotes,
     moderation,
     generations,
+    instance,
     generator,
     media,
     federation,

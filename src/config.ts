@@ -51,7 +51,7 @@ const schema = z.object({
   TRUST_PROXY: bool.default(false),
   INSTANCE_NAME: z.string().trim().min(1).max(100).default("Pictor"),
   AP_CACHE_TTL_MS: int(0, 3_600_000).default(10_000),
-  REGISTRATIONS: z.enum(["open", "closed"], { message: "must be open or closed" }).default("closed"),
+  REGISTRATIONS: z.enum(["open", "invite", "closed"], { message: "must be open, invite or closed" }).default("closed"),
   QUEUE_LEASE_MS: int(1000, 3_600_000).default(30_000),
   GENERATION_MAX_CONCURRENT: int(1, 100).default(2),
   GENERATION_DAILY_LIMIT: int(1, 100_000).default(100),
@@ -74,7 +74,7 @@ export interface Config {
   /** How long a claimed queue message stays invisible to other workers (renewed while it runs). */
   queueLeaseMs: number;
   /** Whether anyone may sign up (the first account, the admin, can always be made). */
-  registrations: "open" | "closed";
+  registrations: "open" | "invite" | "closed";
   /** How long public ActivityPub responses are cached in each web process (0 turns the cache off). */
   apCacheTtlMs: number;
   /** Providers, prompt policy, retries and media limits (see src/generation/config.ts). */

@@ -48,7 +48,8 @@ export class GenerationService {
   constructor(
     private readonly db: Db,
     private readonly policy: GenerationPolicy,
-    private readonly limits: GenerationLimits,
+    /** Fixed limits, or a function that reads the current ones (an admin may change them). */
+    private readonly limits: GenerationLimits | (() => Promise<GenerationLimits>),
     private readonly enqueue: EnqueueJob,
   ) {}
 
@@ -95,13 +96,14 @@ export class GenerationService {
   }
 
   async #checkLimits(accountId: string, n: number): Promise<void> {
+    const limits = typeof this.limits === "function" ? await this.limits() : this.limits;
     const active = await this.db.kysely
       .selectFrom("generation_jobs")
       .select((e) => e.fn.countAll().as("n"))
       .where("account_id", "=", accountId)
       .where("state", "in", ["queued", "running"])
       .executeTakeFirstOrThrow();
-    if (Number(active.n) >= this.limits.maxConcurrent) {
+    if (Number(active.n) >= limits.maxConcurrent) {
       throw new DomainError(429, `You already have ${Number(active.n)} generations running; wait for one to finish`, "too_many_jobs");
     }
     const since = nowIso(new Date(Date.now() - 24 * 3600 * 1000));
@@ -112,8 +114,8 @@ export class GenerationService {
       .where("state", "!=", "failed")
       .where("created_at", ">", since)
       .executeTakeFirstOrThrow();
-    if (Number(used.n ?? 0) + n > this.limits.dailyImages) {
-      throw new DomainError(429, `Daily limit reached: ${this.limits.dailyImages} images per 24 hours`, "daily_limit");
+    if (Number(used.n ?? 0) + n > limits.dailyImages) {
+      throw new DomainError(429, `Daily limit reached: ${limits.dailyImages} images per 24 hours`, "daily_limit");
     }
   }
 

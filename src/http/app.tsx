@@ -7,6 +7,7 @@ import type { AccountService } from "../domain/accounts.ts";
 import { DomainError } from "../domain/errors.ts";
 import type { FollowService } from "../domain/follows.ts";
 import type { GenerationService } from "../domain/generations.ts";
+import type { InstanceService } from "../domain/instance.ts";
 import type { InteractionService } from "../domain/interactions.ts";
 import type { ModerationService } from "../domain/moderation.ts";
 import type { Db } from "../storage/db.ts";
@@ -39,6 +40,7 @@ export interface HttpDeps {
   resolveAccount(query: string): Promise<AccountRow>;
   updateProfile(account: AccountRow, input: Parameters<AccountService["updateProfile"]>[1]): Promise<AccountRow>;
   moderation: ModerationService;
+  instance: InstanceService;
   db: Db;
   /** The models people may choose, default first; and whether the provider can remix (edit) images. */
   models: readonly string[];

@@ -232,6 +232,22 @@ export interface SessionsTable {
   expires_at: string;
 }
 
+export interface InstanceSettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+export interface InvitesTable {
+  /** SHA-256 (hex) of the invite code. */
+  id: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  used_by: string | null;
+  used_at: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   local_users: LocalUsersTable;
@@ -251,6 +267,8 @@ export interface Database {
   kv: KvTable;
   queue_messages: QueueMessagesTable;
   sessions: SessionsTable;
+  instance_settings: InstanceSettingsTable;
+  invites: InvitesTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

@@ -74,4 +74,31 @@ describe("settings and admin", () => {
     expect(found.headers.get("location")).toBe("/@ann");
     expect((await dee.request("/search?q=nonsense")).status).toBe(404);
   });
+
+  it("switches registrations at run time, with single-use invitations, and sets generation limits", async () => {
+    const boss = await signIn(pictor, "chief", true);
+    await boss.page("/admin");
+    expect((await boss.form("/admin/registrations", { registrations: "sometimes" })).status).toBe(422);
+    await boss.form("/admin/registrations", { registrations: "open" });
+    expect((await new Client(pictor).request("/signup")).status).toBe(200);
+    await boss.page("/admin");
+    await boss.form("/admin/registrations", { registrations: "invite" });
+    expect((await new Client(pictor).request("/signup")).status).toBe(404);
+    await boss.page("/admin");
+    const made = await boss.form("/admin/invites", {});
+    const code = new URL(made.headers.get("location")!, "http://pictor.test").searchParams.get("invite")!;
+    expect((await boss.page(`/admin?invite=${code}`)).html).toContain(`/signup?invite=${code}`);
+    const guest = new Client(pictor);
+    expect((await guest.page(`/signup?invite=${code}`)).res.status).toBe(200);
+    expect((await guest.form("/signup", { invite: code, username: "guest", password: "a long password" })).status).toBe(303);
+    expect(await pictor.accounts.getLocalByUsername("guest")).toBeDefined();
+    const second = new Client(pictor);
+    expect((await second.request(`/signup?invite=${code}`)).status).toBe(404);
+    await boss.page("/admin");
+    expect((await boss.form("/admin/limits", { max_concurrent: "0", daily_images: "5" })).status).toBe(422);
+    await boss.form("/admin/limits", { max_concurrent: "3", daily_images: "1" });
+    expect(await pictor.instance.generationLimits()).toEqual({ maxConcurrent: 3, dailyImages: 1 });
+    const guestAccount = (await pictor.accounts.getLocalByUsername("guest"))!;
+    await expect(pictor.generations.request(guestAccount, { prompt: "two", n: 2, size: "256x256" })).rejects.toThrow(/Daily limit reached: 1/);
+  });
 });

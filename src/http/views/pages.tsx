@@ -45,7 +45,7 @@ export function FeedPage(props: {
   );
 }
 
-export function FormPage(props: { title: string; ctx: PageContext; action: string; error?: string; intro?: string; fields: Array<{ name: string; label: string; type?: string; value?: string; autocomplete?: string }>; submit: string }) {
+export function FormPage(props: { title: string; ctx: PageContext; action: string; error?: string; intro?: string; hidden?: Record<string, string>; fields: Array<{ name: string; label: string; type?: string; value?: string; autocomplete?: string }>; submit: string }) {
   return (
     <Layout title={props.title} ctx={props.ctx}>
       <form method="post" action={props.action} class="card">
@@ -57,6 +57,9 @@ export function FormPage(props: { title: string; ctx: PageContext; action: strin
           </p>
         ) : null}
         <Csrf ctx={props.ctx} />
+        {Object.entries(props.hidden ?? {}).map(([name, value]) => (
+          <input type="hidden" name={name} value={value} />
+        ))}
         {props.fields.map((f) => (
           <>
             <label for={f.name}>{f.label}</label>

@@ -80,7 +80,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
 
   const accountForm = (title: string, action: string, submit: string, intro?: string) => async (c: C, error?: string, values: Record<string, string> = {}) =>
     c.html(
-      <FormPage title={title} ctx={await ctx(c)} action={action} error={error} intro={intro} submit={submit} fields={[
+      <FormPage title={title} ctx={await ctx(c)} action={action} error={error} intro={intro} submit={submit} hidden={values.invite ? { invite: values.invite } : undefined} fields={[
         { name: "username", label: "Username", value: values.username, autocomplete: "username" },
         { name: "password", label: "Password (10 characters or more)", type: "password", autocomplete: action === "/login" ? "current-password" : "new-password" },
       ]} />,
@@ -90,13 +90,14 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   const signupForm = accountForm("Sign up", "/signup", "Sign up");
   const loginForm = accountForm("Log in", "/login", "Log in");
 
-  const createAndSignIn = async (c: C, admin: boolean, form: typeof setupForm) => {
+  const createAndSignIn = async (c: C, admin: boolean, form: typeof setupForm, invite?: string) => {
     const body = await c.req.parseBody();
-    const values = { username: str(body.username) };
+    const values = { username: str(body.username), ...(invite ? { invite } : {}) };
     try {
       validateUsername(values.username);
       validatePassword(str(body.password));
       const account = await accounts.createLocal({ username: values.username, password: str(body.password), admin });
+      if (invite) await deps.instance.useInvite(invite, account.id);
       startSession(c, await sessions.create(account.id, c.req.header("User-Agent")), secure);
       return c.redirect("/", 303);
     } catch (error) {
@@ -104,10 +105,23 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
       throw error;
     }
   };
+  /** Whether this request may sign up: open registrations, or a live invitation. */
+  const mayJoin = async (c: C, invite: string): Promise<boolean> => {
+    const mode = await deps.instance.registrations();
+    return mode === "open" || (mode === "invite" && (await deps.instance.inviteValid(invite)));
+  };
+  const closed = (c: C) => notFound(c, "Registrations are closed on this instance (or the invitation is used up or expired).");
   app.get("/setup", async (c) => ((await accounts.countLocal()) > 0 ? c.redirect("/login", 303) : setupForm(c)));
   app.post("/setup", async (c) => ((await accounts.countLocal()) > 0 ? c.redirect("/login", 303) : createAndSignIn(c, true, setupForm)));
-  app.get("/signup", async (c) => (config.registrations === "open" ? signupForm(c) : notFound(c, "Registrations are closed on this instance.")));
-  app.post("/signup", async (c) => (config.registrations === "open" ? createAndSignIn(c, false, signupForm) : notFound(c, "Registrations are closed on this instance.")));
+  app.get("/signup", async (c) => {
+    const invite = c.req.query("invite") ?? "";
+    return (await mayJoin(c, invite)) ? signupForm(c, undefined, invite ? { invite } : {}) : closed(c);
+  });
+  app.post("/signup", async (c) => {
+    const invite = str((await c.req.parseBody()).invite);
+    if (!(await mayJoin(c, invite))) return closed(c);
+    return createAndSignIn(c, false, signupForm, (await deps.instance.registrations()) === "invite" ? invite : undefined);
+  });
   app.get("/login", (c) => loginForm(c));
   app.post("/login", async (c) => {
     const body = await c.req.parseBody();

@@ -139,14 +139,50 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
   app.get("/admin", async (c) => {
     const viewer = admin(c);
     if (viewer instanceof Response) return viewer;
-    const [locals, blocks, reports] = await Promise.all([accounts.listLocal(), moderation.listDomainBlocks(), moderation.openReports()]);
+    const [locals, blocks, reports, registrations, limits] = await Promise.all([
+      accounts.listLocal(),
+      moderation.listDomainBlocks(),
+      moderation.openReports(),
+      deps.instance.registrations(),
+      deps.instance.generationLimits(),
+    ]);
     const ctx = await h.ctx(c);
     return c.html(
       <Layout title="Admin" ctx={ctx}>
         <h1>Admin</h1>
         <section class="card">
           <h2>Registrations</h2>
-          <p>Sign-ups are <strong>{deps.config.registrations}</strong> (set REGISTRATIONS to change).</p>
+          <form method="post" action="/admin/registrations">
+            <Csrf ctx={ctx} />
+            <label for="registrations">Who may sign up</label>
+            <select id="registrations" name="registrations">
+              {(["open", "invite", "closed"] as const).map((m) => (
+                <option value={m} selected={registrations === m}>{m === "invite" ? "invite only" : m}</option>
+              ))}
+            </select>
+            <p><button type="submit">Save</button></p>
+          </form>
+          <form method="post" action="/admin/invites">
+            <Csrf ctx={ctx} />
+            <button type="submit">Make an invitation link</button>
+          </form>
+          {c.req.query("invite") ? (
+            <p role="status">
+              Invitation (single use, 7 days): <code>{`${deps.urls.origin.origin}/signup?invite=${c.req.query("invite")}`}</code>
+            </p>
+          ) : null}
+        </section>
+        <section class="card">
+          <h2>Generation limits</h2>
+          <form method="post" action="/admin/limits">
+            <Csrf ctx={ctx} />
+            <label for="max_concurrent">Generations at once per account</label>
+            <input id="max_concurrent" name="max_concurrent" type="text" value={String(limits.maxConcurrent)} />
+            <label for="daily_images">Images per account per 24 hours</label>
+            <input id="daily_images" name="daily_images" type="text" value={String(limits.dailyImages)} />
+            <p class="muted">Admins are exempt; failed generations do not count.</p>
+            <p><button type="submit">Save</button></p>
+          </form>
         </section>
         <section class="card">
           <h2>Accounts</h2>
@@ -229,6 +265,35 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
     const viewer = admin(c);
     if (viewer instanceof Response) return viewer;
     await moderation.unblockDomain(ModerationService.normalizeDomain(str((await c.req.parseBody()).domain)));
+    return c.redirect("/admin", 303);
+  });
+  app.post("/admin/registrations", async (c) => {
+    const viewer = admin(c);
+    if (viewer instanceof Response) return viewer;
+    try {
+      await deps.instance.setRegistrations(str((await c.req.parseBody()).registrations));
+    } catch (error) {
+      if (error instanceof DomainError) return c.text(error.message, 422);
+      throw error;
+    }
+    return c.redirect("/admin", 303);
+  });
+  app.post("/admin/invites", async (c) => {
+    const viewer = admin(c);
+    if (viewer instanceof Response) return viewer;
+    const code = await deps.instance.createInvite(viewer.id);
+    return c.redirect(`/admin?invite=${encodeURIComponent(code)}`, 303);
+  });
+  app.post("/admin/limits", async (c) => {
+    const viewer = admin(c);
+    if (viewer instanceof Response) return viewer;
+    const body = await c.req.parseBody();
+    try {
+      await deps.instance.setGenerationLimits({ maxConcurrent: Number(str(body.max_concurrent)), dailyImages: Number(str(body.daily_images)) });
+    } catch (error) {
+      if (error instanceof DomainError) return c.text(error.message, 422);
+      throw error;
+    }
     return c.redirect("/admin", 303);
   });
   app.post("/admin/reports/:id/resolve", async (c) => {
