@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Pictor } from "../src/app.ts";
 import type { RemotePost } from "../src/domain/posts.ts";
 import type { AccountRow } from "../src/storage/schema.ts";
+import { remoteAccount, remotePost } from "./helpers/fixtures.ts";
 import { insertGeneratedMedia } from "./helpers/media.ts";
 import { startTestPictor } from "./helpers/pictor.ts";
 
@@ -12,38 +13,9 @@ describe("timelines", () => {
   let bob: AccountRow;
   let stranger: AccountRow;
   let n = 0;
-  const remoteAccount = (name: string) =>
-    pictor.accounts.upsertRemote({
-      iri: `https://remote.example/users/${name}`,
-      username: name,
-      domain: "remote.example",
-      display_name: name,
-      bio_html: "",
-      avatar_url: null,
-      header_url: null,
-      url: null,
-      inbox_url: `https://remote.example/users/${name}/inbox`,
-      shared_inbox_url: null,
-      followers_url: `https://remote.example/users/${name}/followers`,
-      fetched_at: null,
-    });
-  const remotePost = (author: AccountRow, extra: Partial<RemotePost> = {}) =>
-    pictor.posts.receiveRemote(author, {
-      iri: `${author.iri}/statuses/${++n}`,
-      url: null,
-      contentHtml: `<p>${author.username} ${n}</p>`,
-      summary: null,
-      sensitive: false,
-      visibility: "public",
-      inReplyTo: null,
-      quote: null,
-      publishedAt: new Date().toISOString(),
-      updatedAt: null,
-      attachments: [],
-      tags: [],
-      mentionIris: [],
-      ...extra,
-    });
+  const remoteAccountRow = (name: string) => pictor.accounts.upsertRemote(remoteAccount(name));
+  const postBy = (author: AccountRow, extra: Partial<RemotePost> = {}) =>
+    pictor.posts.receiveRemote(author, remotePost(`${author.iri}/statuses/${++n}`, { contentHtml: `<p>${author.username} ${n}</p>`, ...extra }));
   const localPost = async (author: AccountRow, extra: Record<string, unknown> = {}) =>
     pictor.posts.create(author, { mediaIds: [(await insertGeneratedMedia(pictor.db, author.id, `p${++n}`)).id], ...extra });
   const iris = (page: { items: Array<{ details: { post: { iri: string } }; boostedBy: AccountRow | null }> }) =>
@@ -53,8 +25,8 @@ describe("timelines", () => {
     pictor = await startTestPictor();
     alice = await pictor.accounts.createLocal({ username: "alice", password: "correct horse" });
     dave = await pictor.accounts.createLocal({ username: "dave", password: "correct horse" });
-    bob = await remoteAccount("bob");
-    stranger = await remoteAccount("stranger");
+    bob = await remoteAccountRow("bob");
+    stranger = await remoteAccountRow("stranger");
     const f = await pictor.follows.follow(alice, bob);
     await pictor.follows.markAccepted({ iri: f.iri, followingId: bob.id });
   });
@@ -62,10 +34,10 @@ describe("timelines", () => {
 
   it("builds home from your posts, followed accounts' posts and boosts, newest first, in pages", async () => {
     const own = await localPost(alice, { caption: "#cats mine" });
-    const bobs = await remotePost(bob, { tags: ["cats"] });
-    const bobsPrivate = await remotePost(bob, { visibility: "followers" });
-    const strangers = await remotePost(stranger);
-    const dm = await remotePost(stranger, { visibility: "direct", mentionIris: [alice.iri] });
+    const bobs = await postBy(bob, { tags: ["cats"] });
+    const bobsPrivate = await postBy(bob, { visibility: "followers" });
+    const strangers = await postBy(stranger);
+    const dm = await postBy(stranger, { visibility: "direct", mentionIris: [alice.iri] });
     const daves = await localPost(dave, { caption: "dave public #cats" });
     await pictor.interactions.receive("boost", bob, daves, "https://remote.example/users/bob/statuses/boost-2");
     const home = await pictor.timelines.home(alice, { limit: 100 });
@@ -98,9 +70,9 @@ describe("timelines", () => {
 
   it("assembles threads from stored ancestors and replies", async () => {
     const root = await localPost(alice, { caption: "root" });
-    const r1 = await remotePost(bob, { inReplyTo: root.post.iri });
-    const r2 = await remotePost(stranger, { inReplyTo: r1!.post.iri });
-    const hidden = await remotePost(stranger, { inReplyTo: root.post.iri, visibility: "direct" });
+    const r1 = await postBy(bob, { inReplyTo: root.post.iri });
+    const r2 = await postBy(stranger, { inReplyTo: r1!.post.iri });
+    const hidden = await postBy(stranger, { inReplyTo: root.post.iri, visibility: "direct" });
     expect((await pictor.posts.details(root.post.id))!.post.replies_count).toBe(2);
     const thread = await pictor.timelines.thread(r1!, null);
     expect(thread.ancestors.map((d) => d.post.iri)).toEqual([root.post.iri]);

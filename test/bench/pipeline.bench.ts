@@ -19,7 +19,7 @@ import sharp from "sharp";
 import { createBuiltinProvider } from "../../src/generation/builtin.ts";
 import { processImage } from "../../src/media/pipeline.ts";
 import { photoLikePng } from "../media/fixtures.ts";
-import { type BenchRow, median, round } from "./stats.ts";
+import { type BenchRow, formatTable, median, round } from "./stats.ts";
 
 export type PipelineBenchRow = BenchRow & { /** The numeric bound the target states. */ bound?: number };
 
@@ -133,22 +133,6 @@ export async function runPipelineBench(options: { runs?: number; warmup?: number
   }
 }
 
-function print(rows: PipelineBenchRow[]): void {
-  const header = ["figure", "value", "unit", "baseline", "ratio", "target", "ok"];
-  const lines = rows.map((r) => [
-    r.figure,
-    String(r.value),
-    r.unit,
-    r.baseline ? `${r.baseline.name}: ${r.baseline.value}` : "",
-    r.baseline ? `${(r.value / r.baseline.value).toFixed(2)}×` : "",
-    r.target ?? "",
-    r.ok === undefined ? "" : r.ok ? "yes" : "NO",
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
-  console.log([fmt(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...lines.map(fmt)].join("\n"));
-}
-
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  print(await runPipelineBench());
+  console.log(formatTable(await runPipelineBench()));
 }

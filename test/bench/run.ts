@@ -5,7 +5,7 @@ import { runPagesBench } from "./pages.bench.ts";
 import { runPipelineBench } from "./pipeline.bench.ts";
 import { runReadPathBench } from "./readpath.bench.ts";
 import { runScalingBench } from "./scaling.bench.ts";
-import type { BenchRow } from "./stats.ts";
+import { type BenchRow, formatTable } from "./stats.ts";
 
 /** Every scenario, by name. Each sizes itself to finish within a few minutes on 2 cores. */
 const scenarios: Record<string, () => Promise<BenchRow[]>> = {
@@ -15,23 +15,6 @@ const scenarios: Record<string, () => Promise<BenchRow[]>> = {
   readpath: () => runReadPathBench(),
   scaling: () => runScalingBench(),
 };
-
-function table(rows: BenchRow[]): string {
-  const header = ["scenario", "figure", "value", "unit", "baseline", "ratio", "target", "ok"];
-  const lines = rows.map((r) => [
-    r.scenario,
-    r.figure,
-    String(r.value),
-    r.unit,
-    r.baseline ? `${r.baseline.name}: ${r.baseline.value}` : "",
-    r.baseline ? `${(r.value / r.baseline.value).toFixed(2)}×` : "",
-    r.target ?? "",
-    r.ok === undefined ? "" : r.ok ? "yes" : "NO",
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
-  return [fmt(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...lines.map(fmt)].join("\n");
-}
 
 async function main(): Promise<void> {
   await configureLogging("error");
@@ -47,7 +30,7 @@ async function main(): Promise<void> {
     console.error(`running ${name}…`);
     rows.push(...(await scenarios[name]()));
   }
-  console.log(table(rows));
+  console.log(formatTable(rows));
   writeFileSync("bench-results.json", `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`);
   console.error("wrote bench-results.json");
 }

@@ -38,3 +38,21 @@ export function round(n: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 }
+
+/** The results as one Markdown table: figure, value, unit, baseline, ratio, target, ok. */
+export function formatTable(rows: BenchRow[]): string {
+  const header = ["scenario", "figure", "value", "unit", "baseline", "ratio", "target", "ok"];
+  const lines = rows.map((r) => [
+    r.scenario,
+    r.figure,
+    String(r.value),
+    r.unit,
+    r.baseline ? `${r.baseline.name}: ${r.baseline.value}` : "",
+    r.baseline ? `${(r.value / r.baseline.value).toFixed(2)}×` : "",
+    r.target ?? "",
+    r.ok === undefined ? "" : r.ok ? "yes" : "NO",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+  return [fmt(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...lines.map(fmt)].join("\n");
+}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Pictor } from "../../src/app.ts";
 import { insertGeneratedMedia } from "../helpers/media.ts";
+import { remoteAccount, remotePost } from "../helpers/fixtures.ts";
 import { AP, startTestPictor } from "../helpers/pictor.ts";
 
 describe("replies collection", () => {
@@ -13,36 +14,9 @@ describe("replies collection", () => {
   it("serves a post's public replies, complete and paged, as Mastodon 4.5 fetches them", async () => {
     const alice = await pictor.accounts.createLocal({ username: "alice", password: "correct horse" });
     const post = await pictor.posts.create(alice, { mediaIds: [(await insertGeneratedMedia(pictor.db, alice.id, "x")).id] });
-    const bob = await pictor.accounts.upsertRemote({
-      iri: "https://remote.example/users/bob",
-      username: "bob",
-      domain: "remote.example",
-      display_name: "",
-      bio_html: "",
-      avatar_url: null,
-      header_url: null,
-      url: null,
-      inbox_url: "https://remote.example/users/bob/inbox",
-      shared_inbox_url: null,
-      followers_url: null,
-      fetched_at: null,
-    });
+    const bob = await pictor.accounts.upsertRemote(remoteAccount("bob"));
     const reply = (n: number, visibility: "public" | "direct") =>
-      pictor.posts.receiveRemote(bob, {
-        iri: `https://remote.example/users/bob/statuses/${n}`,
-        url: null,
-        contentHtml: "<p>reply</p>",
-        summary: null,
-        sensitive: false,
-        visibility,
-        inReplyTo: post.post.iri,
-        quote: null,
-        publishedAt: new Date().toISOString(),
-        updatedAt: null,
-        attachments: [],
-        tags: [],
-        mentionIris: [],
-      });
+      pictor.posts.receiveRemote(bob, remotePost(`https://remote.example/users/bob/statuses/${n}`, { contentHtml: "<p>reply</p>", visibility, inReplyTo: post.post.iri }));
     for (let i = 0; i < 23; i++) await reply(i, "public");
     await reply(99, "direct");
     const note = await (await pictor.http.request(post.post.iri, { headers: { Accept: AP } })).json();
