@@ -99,15 +99,19 @@ export class KyselyMessageQueue implements MessageQueue {
     for (const w of this.#wakers) w();
   }
 
-  /** Claims one due message, or returns undefined. */
-  async #claim(): Promise<Row | undefined> {
+  /**
+   * Claims up to `limit` due messages in one statement. Of the messages that
+   * share an ordering key only the oldest is ever due, so one batch never
+   * holds two of a key.
+   */
+  async #claim(limit: number): Promise<Row[]> {
     const now = iso();
     const lockedUntil = iso(this.#leaseMs);
     const skipLocked = this.#db.dialect === "postgres" ? sql`FOR UPDATE SKIP LOCKED` : sql``;
     const result = await sql<Row>`
       UPDATE queue_messages
          SET locked_until = ${lockedUntil}, locked_by = ${this.#owner}, attempts = attempts + 1
-       WHERE id = (
+       WHERE id IN (
          SELECT m.id FROM queue_messages m
           WHERE m.queue = ${this.#queue}
             AND m.run_at <= ${now}
@@ -116,26 +120,27 @@ export class KyselyMessageQueue implements MessageQueue {
                   SELECT 1 FROM queue_messages o
                    WHERE o.queue = m.queue AND o.ordering_key = m.ordering_key AND o.id < m.id))
           ORDER BY m.run_at, m.id
-          LIMIT 1
+          LIMIT ${limit}
           ${skipLocked})
       RETURNING id, message, ordering_key`.execute(this.#db.kysely);
-    return result.rows[0];
+    // RETURNING gives no order: hand messages out oldest first (ids sort by time).
+    return result.rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  async #renew(id: string): Promise<void> {
+  /** Extends the lease of every message this consumer is handling, in one statement. */
+  async #renew(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
     await this.#db.kysely
       .updateTable("queue_messages")
       .set({ locked_until: iso(this.#leaseMs) })
-      .where("id", "=", id)
+      .where("id", "in", ids)
       .where("locked_by", "=", this.#owner)
       .execute();
   }
 
-  async #handle(row: Row, handler: (message: unknown) => Promise<void> | void): Promise<void> {
-    const renew = setInterval(() => void this.#renew(row.id).catch(() => {}), Math.max(50, this.#leaseMs / 3));
+  async #handle(row: Row, handler: (message: unknown) => Promise<void> | void, done: Batcher): Promise<void> {
     try {
       await handler(JSON.parse(row.message));
-      await this.#db.kysely.deleteFrom("queue_messages").where("id", "=", row.id).execute();
     } catch (error) {
       // Fedify retries on its own; this is the safety net so nothing is lost.
       const attempts = await this.#db.kysely.selectFrom("queue_messages").select("attempts").where("id", "=", row.id).executeTakeFirst();
@@ -152,9 +157,12 @@ export class KyselyMessageQueue implements MessageQueue {
         .where("id", "=", row.id)
         .execute()
         .catch(() => {});
-    } finally {
-      clearInterval(renew);
+      return;
     }
+    // Deleted only once handled: a crash (or a failed delete) leaves the row, and its lease runs out.
+    await done.add(row.id).catch((error) => {
+      this.#logger.warn("Deleting a handled {queue} message failed; it will run again: {error}", { queue: this.#queue, error: (error as Error).message });
+    });
   }
 
   /** PostgreSQL: a dedicated connection LISTENs, so enqueues in other processes wake us at once. */
@@ -191,52 +199,89 @@ export class KyselyMessageQueue implements MessageQueue {
 
   /**
    * Handles messages until the signal aborts, then waits for the handlers
-   * still running and resolves.
+   * still running and resolves. Claims come in batches, refilled when half
+   * the slots are free; finished messages are deleted together, and one
+   * timer renews the leases of all running ones.
    */
   async listen(handler: (message: unknown) => Promise<void> | void, options?: MessageQueueListenOptions): Promise<void> {
     const signal = options?.signal ?? new AbortController().signal;
-    const running = new Set<Promise<void>>();
-    let wake: () => void = () => {};
-    const waker = () => wake();
+    const running = new Map<string, Promise<void>>();
+    const finished = new Batcher((ids) => this.#db.kysely.deleteFrom("queue_messages").where("id", "in", ids).execute());
+    // A wake-up that comes while no one waits (mid-claim) is remembered, not lost.
+    let wakeUp: (() => void) | undefined;
+    let woken = false;
+    const waker = () => {
+      woken = true;
+      wakeUp?.();
+    };
     this.#wakers.add(waker);
     if (this.#db.dialect === "postgres") this.#listenPg(signal);
     const pollMs = this.#db.dialect === "postgres" ? Math.max(this.#pollMs, 1000) : this.#pollMs;
+    const renewer = setInterval(() => void this.#renew([...running.keys()]).catch(() => {}), Math.max(50, this.#leaseMs / 3));
+    const refillAt = Math.floor(this.#concurrency / 2);
     try {
       while (!signal.aborted) {
-        let claimed = false;
-        while (!signal.aborted && running.size < this.#concurrency) {
-          let row: Row | undefined;
+        woken = false;
+        if (running.size <= refillAt) {
           try {
-            row = await this.#claim();
+            for (const row of await this.#claim(this.#concurrency - running.size)) {
+              const p = this.#handle(row, handler, finished).finally(() => {
+                running.delete(row.id);
+                if (running.size <= refillAt) waker();
+              });
+              running.set(row.id, p);
+            }
           } catch (error) {
             this.#logger.warn("Claiming from {queue} failed: {error}", { queue: this.#queue, error: (error as Error).message });
-            break;
           }
-          if (!row) break;
-          claimed = true;
-          const p = this.#handle(row, handler).finally(() => {
-            running.delete(p);
-            wake();
-          });
-          running.add(p);
         }
         if (signal.aborted) break;
-        if (claimed && running.size < this.#concurrency) continue;
+        if (woken) continue;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, pollMs);
           function done() {
             clearTimeout(timer);
             signal.removeEventListener("abort", done);
-            wake = () => {};
+            wakeUp = undefined;
             resolve();
           }
-          wake = done;
+          wakeUp = done;
           signal.addEventListener("abort", done, { once: true });
         });
       }
     } finally {
       this.#wakers.delete(waker);
-      await Promise.allSettled([...running]);
+      await Promise.allSettled([...running.values()]);
+      clearInterval(renewer);
+      await finished.flush();
     }
+  }
+}
+
+/**
+ * Collects ids and runs one statement for all those added in the same turn
+ * of the event loop; each add() resolves once its id's statement has run.
+ */
+class Batcher {
+  #ids: string[] = [];
+  #pending: Promise<void> | undefined;
+
+  constructor(private readonly run: (ids: string[]) => Promise<unknown>) {}
+
+  add(id: string): Promise<void> {
+    this.#ids.push(id);
+    this.#pending ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.#pending = undefined;
+        void this.flush().then(resolve, reject);
+      });
+    });
+    return this.#pending;
+  }
+
+  async flush(): Promise<void> {
+    const ids = this.#ids;
+    this.#ids = [];
+    for (let i = 0; i < ids.length; i += 500) await this.run(ids.slice(i, i + 500));
   }
 }

@@ -47,6 +47,38 @@ describe("KyselyMessageQueue", () => {
     expect([...seen.values()].every((count) => count === 1)).toBe(true);
   });
 
+  it("claims in batches yet never runs two messages of one ordering key at once, nor more than its concurrency", async () => {
+    const q = new KyselyMessageQueue(t.db, { queue: "batch", pollIntervalMs: 20, concurrency: 6 });
+    const order: number[] = [];
+    let running = 0;
+    let maxRunning = 0;
+    let keyedRunning = 0;
+    let maxKeyed = 0;
+    const controller = new AbortController();
+    const listening = q.listen(async (m) => {
+      const { i, keyed } = m as { i: number; keyed: boolean };
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      if (keyed) {
+        keyedRunning++;
+        maxKeyed = Math.max(maxKeyed, keyedRunning);
+        order.push(i);
+      }
+      await new Promise((r) => setTimeout(r, 5));
+      if (keyed) keyedRunning--;
+      running--;
+    }, { signal: controller.signal });
+    for (let i = 0; i < 8; i++) await q.enqueue({ i, keyed: true }, { orderingKey: "post-1" });
+    await q.enqueueMany(Array.from({ length: 40 }, (_, i) => ({ i, keyed: false })));
+    await waitFor(async () => (await q.getDepth()).queued === 0, 20_000, "an empty queue");
+    controller.abort();
+    await listening;
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(maxKeyed).toBe(1);
+    expect(maxRunning).toBeLessThanOrEqual(6);
+    expect(maxRunning).toBeGreaterThan(1);
+  });
+
   it("gives a message whose consumer died to another one after the lease", async () => {
     // The dying consumer has its own connection, which "dies" with it (so its lease renewals stop).
     const dying = openDb(t.url);
