@@ -1,4 +1,4 @@
-import { createFederation, type Federation, type KvStore, type MessageQueue } from "@fedify/fedify";
+import { createFederation, type DocumentLoader, type Federation, type KvStore, type MessageQueue } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "./src/config.ts";
 
@@ -19,7 +19,7 @@ export interface FederationStores {
  */
 export function buildFederation(config: Config, stores: FederationStores): PictorFederation {
   const logger = getLogger(["pictor", "federation", "outbox"]);
-  return createFederation<void>({
+  const federation = createFederation<void>({
     kv: stores.kv,
     queue: stores.queue,
     manuallyStartQueue: true,
@@ -35,4 +35,39 @@ export function buildFederation(config: Config, stores: FederationStores): Picto
       });
     },
   });
+  reuseLoaders(federation);
+  return federation;
+}
+
+type LoaderFactory = (options?: unknown) => DocumentLoader;
+
+/**
+ * Fedify 2.3 builds a fresh KV-cached document loader and context loader,
+ * each with a new URLPattern, for every context it creates: several per
+ * inbound activity, about a tenth of the CPU an activity costs. What they
+ * return depends only on the options passed (private-address switch, user
+ * agent), which are the same for every call here, so one loader per distinct
+ * options is kept and handed out again. Caching and the private-address
+ * guard are Fedify's own, unchanged.
+ *
+ * The factories are instance fields of Fedify's federation, not part of its
+ * typed interface: if a release renames them this throws at start-up (and in
+ * the tests) rather than silently losing the saving.
+ */
+export function reuseLoaders(federation: PictorFederation, maxVariants = 8): void {
+  const fields = federation as unknown as Record<"documentLoaderFactory" | "contextLoaderFactory", LoaderFactory | undefined>;
+  for (const name of ["documentLoaderFactory", "contextLoaderFactory"] as const) {
+    const build = fields[name];
+    if (typeof build !== "function") throw new Error(`Fedify no longer has federation.${name}; update reuseLoaders() in fedify.config.ts`);
+    const built = new Map<string, DocumentLoader>();
+    fields[name] = (options) => {
+      const key = JSON.stringify(options ?? null);
+      let loader = built.get(key);
+      if (!loader) {
+        loader = build.call(federation, options);
+        if (built.size < maxVariants) built.set(key, loader);
+      }
+      return loader;
+    };
+  }
 }
