@@ -44,7 +44,7 @@ export async function fetchThread(
   const seen = new Set([details.post.iri]);
   for (let depth = 0; parentIri && depth < maxDepth && !seen.has(parentIri); depth++) {
     seen.add(parentIri);
-    const wasKnown = Boolean(await deps.posts.detailsByIri(parentIri));
+    const wasKnown = await deps.posts.knows(parentIri);
     const parent = await fetchNote(ctx, loader, deps, new URL(parentIri));
     if (!parent) break;
     if (!wasKnown) fetched++;
@@ -58,7 +58,7 @@ export async function fetchThread(
       for await (const item of traverseCollection(replies, { documentLoader: loader, suppressError: true })) {
         if (count++ >= maxReplies) break;
         const id = item.id;
-        if (!id || (await deps.posts.detailsByIri(id.href))) continue;
+        if (!id || (await deps.posts.knows(id.href))) continue;
         if (await fetchNote(ctx, loader, deps, id)) fetched++;
       }
     }

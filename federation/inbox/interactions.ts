@@ -1,6 +1,6 @@
 import type { InboxContext } from "@fedify/fedify";
 import { type Announce, type Like, Note, type Undo } from "@fedify/vocab";
-import type { PostDetails } from "../../src/domain/posts.ts";
+import type { PostDetails, PostRef } from "../../src/domain/posts.ts";
 import type { AccountRow } from "../../src/storage/schema.ts";
 import type { FederationDeps } from "../deps.ts";
 import { noteToRemotePost } from "../mappers/note.ts";
@@ -25,7 +25,7 @@ async function fetchRemotePost(ctx: InboxContext<void>, deps: FederationDeps, ir
 
 export async function onLike(ctx: InboxContext<void>, like: Like, deps: FederationDeps): Promise<void> {
   if (!like.id || !like.actorId || !like.objectId) return;
-  const details = await deps.posts.detailsByIri(like.objectId.href);
+  const details = await deps.posts.refByIri(like.objectId.href);
   // Likes matter for our own posts; a like of a remote post is that server's business.
   if (!details || details.author.domain !== null || details.post.deleted_at) return;
   const actor = await actorAccount(ctx, deps, like.actorId);
@@ -40,7 +40,7 @@ export async function onAnnounce(ctx: InboxContext<void>, announce: Announce, de
   if (announce.id.origin !== announce.actorId.origin) return;
   const actor = await actorAccount(ctx, deps, announce.actorId);
   if (!actor) return;
-  let details = await deps.posts.detailsByIri(announce.objectId.href);
+  let details: PostRef | undefined = await deps.posts.refByIri(announce.objectId.href);
   if (!details && (await deps.follows.hasLocalFollowers(actor.id))) {
     details = await fetchRemotePost(ctx, deps, announce.objectId);
   }

@@ -1,5 +1,5 @@
 import type { AccountRow, FollowRow, InteractionRow, QuoteStampRow } from "../storage/schema.ts";
-import type { PostDetails } from "./posts.ts";
+import type { PostDetails, PostRef } from "./posts.ts";
 
 /**
  * Domain events: what happened, emitted after the change is committed.
@@ -26,7 +26,7 @@ export interface DomainEventMap {
   /** A remote post arrived and was stored (first time only). */
   "post.received": PostDetails;
   /** A remote account liked or boosted a post; undone later perhaps. */
-  "interaction.received": { interaction: InteractionRow; actor: AccountRow; details: PostDetails };
+  "interaction.received": { interaction: InteractionRow; actor: AccountRow; details: PostRef };
   "interaction.undone": { interaction: InteractionRow; actor: AccountRow };
   /** A local account changed its profile. */
   "account.updated": { account: AccountRow };

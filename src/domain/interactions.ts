@@ -4,7 +4,7 @@ import { newId, nowIso } from "../storage/time.ts";
 import type { LocalUrls } from "../urls.ts";
 import { DomainError, invalid } from "./errors.ts";
 import type { DomainEvents } from "./events.ts";
-import type { PostDetails } from "./posts.ts";
+import type { PostDetails, PostRef } from "./posts.ts";
 
 export type InteractionType = InteractionRow["type"];
 const COUNTER = { like: "likes_count", boost: "boosts_count" } as const;
@@ -20,7 +20,7 @@ export class InteractionService {
    * Records a like or boost, keyed by its activity IRI and by (type, account,
    * post): a repeat changes nothing. Returns the row when it is new.
    */
-  async #record(type: InteractionType, account: AccountRow, details: PostDetails, iri: string): Promise<InteractionRow | null> {
+  async #record(type: InteractionType, account: AccountRow, details: PostRef, iri: string): Promise<InteractionRow | null> {
     const row = { id: newId(), iri, type, account_id: account.id, post_id: details.post.id, created_at: nowIso() };
     return this.db.kysely.transaction().execute(async (trx) => {
       const inserted = await trx.insertInto("interactions").values(row).onConflict((oc) => oc.doNothing()).returning("id").execute();
@@ -47,7 +47,7 @@ export class InteractionService {
   }
 
   /** A remote account liked or boosted a post we know. */
-  async receive(type: InteractionType, actor: AccountRow, details: PostDetails, iri: string): Promise<boolean> {
+  async receive(type: InteractionType, actor: AccountRow, details: PostRef, iri: string): Promise<boolean> {
     if (type === "boost" && !(details.post.visibility === "public" || details.post.visibility === "unlisted")) {
       // Non-public posts can be boosted only by their author.
       if (actor.id !== details.author.id) return false;

@@ -22,6 +22,9 @@ export interface PostDetails {
   mentions: AccountRow[];
 }
 
+/** What deciding about a post needs (who wrote it, who may see it), without its media and tags. */
+export type PostRef = Pick<PostDetails, "post" | "author" | "mentions">;
+
 export interface NewPostInput {
   caption?: string;
   /** Ids of the author's own generated media, not yet posted, in display order. */
@@ -214,7 +217,7 @@ export class PostService {
    */
   async receiveRemote(author: AccountRow, input: RemotePost): Promise<PostDetails | null> {
     if (author.domain === null) throw invalid("Remote posts come from remote accounts");
-    if (await this.detailsByIri(input.iri)) return null;
+    if (await this.knows(input.iri)) return null;
     const mentioned = input.mentionIris.length
       ? await this.db.kysely.selectFrom("accounts").select("id").where("iri", "in", input.mentionIris.slice(0, 50)).execute()
       : [];
@@ -336,6 +339,26 @@ export class PostService {
   async detailsByIri(iri: string): Promise<PostDetails | undefined> {
     const post = await this.db.kysely.selectFrom("posts").selectAll().where("iri", "=", iri).executeTakeFirst();
     return post ? this.#withDetails(post) : undefined;
+  }
+
+  /** A post with its author and mentions (three small queries), for checks on the hot inbox path. */
+  async refByIri(iri: string): Promise<PostRef | undefined> {
+    const k = this.db.kysely;
+    const post = await k.selectFrom("posts").selectAll().where("iri", "=", iri).executeTakeFirst();
+    if (!post) return undefined;
+    const author = await k.selectFrom("accounts").selectAll().where("id", "=", post.account_id).executeTakeFirstOrThrow();
+    const mentions = await k
+      .selectFrom("post_mentions")
+      .innerJoin("accounts", "accounts.id", "post_mentions.account_id")
+      .selectAll("accounts")
+      .where("post_mentions.post_id", "=", post.id)
+      .execute();
+    return { post, author, mentions };
+  }
+
+  /** Whether a post with this IRI is stored (deleted ones included). */
+  async knows(iri: string): Promise<boolean> {
+    return Boolean(await this.db.kysely.selectFrom("posts").select("id").where("iri", "=", iri).executeTakeFirst());
   }
 
   /** Many posts with their details in five queries, in the order of `ids`. */
@@ -480,7 +503,7 @@ export class PostService {
    * Public and unlisted: anyone. Followers-only: the author, accepted followers
    * and mentioned accounts. Direct: the author and mentioned accounts.
    */
-  async canView(details: PostDetails, viewerIri: string | null): Promise<boolean> {
+  async canView(details: PostRef, viewerIri: string | null): Promise<boolean> {
     const { post, author, mentions } = details;
     if (post.visibility === "public" || post.visibility === "unlisted") return true;
     if (!viewerIri) return false;
