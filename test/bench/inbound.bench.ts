@@ -1,72 +1,103 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serve } from "@hono/node-server";
+import type { ChildProcess } from "node:child_process";
 import { Agent, request } from "undici";
 import { createPictor } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
+import { openDb } from "../../src/storage/db.ts";
 import { persistentStores } from "../../src/stores.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { insertGeneratedMedia } from "../helpers/media.ts";
+import { freePort } from "../helpers/net.ts";
 import { startFakeRemote } from "../helpers/remote.ts";
+import { cpuMs, spawnPictor, stopAll, waitReady } from "./processes.ts";
 import { type BenchRow, percentile, round } from "./stats.ts";
 
+export interface InboundBenchOptions {
+  activities?: number;
+  actors?: number;
+  concurrency?: number;
+  /** Separate `pictor worker` processes; 0 means `pictor serve` also consumes the queue. */
+  workers?: number;
+}
+
 /**
- * Signed Like, Announce and Create activities posted concurrently to a real
- * Pictor server on loopback. Signing happens before the clock starts (the
- * sender's cost is not the server's); then every request is timed, and the
- * run ends when every activity has been processed into the database.
+ * Signed Like, Announce and Create activities posted concurrently to real
+ * `pictor` processes on loopback, as a deployment runs them: the server (and
+ * its workers) in processes of their own, the sender in this one. Signing
+ * happens before the clock starts; then every request is timed, and the run
+ * ends when every activity has been processed into the database. Each Like
+ * and Announce is of a distinct (actor, post) pair and each Create a distinct
+ * reply, so the counts in the database show that nothing was lost.
  */
-export async function runInboundBench(opts: { activities?: number; actors?: number; concurrency?: number } = {}): Promise<BenchRow[]> {
+export async function runInboundBench(opts: InboundBenchOptions = {}): Promise<BenchRow[]> {
   const total = opts.activities ?? 3000;
   const actorCount = opts.actors ?? 50;
   const concurrency = opts.concurrency ?? 32;
+  const workers = opts.workers ?? 0;
   const database = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), "pictor-bench-"));
   const remote = await startFakeRemote();
-  // Bind first, so PUBLIC_URL (which signatures cover) names the real port.
-  const probe = serve({ fetch: () => new Response(), port: 0, hostname: "127.0.0.1" });
-  await new Promise((r) => probe.once("listening", r));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((r) => probe.close(r));
+  const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const config = loadConfig({ PUBLIC_URL: origin, DATABASE_URL: database.url, DATA_DIR: dataDir, ALLOW_PRIVATE_ADDRESS: "true", LOG_LEVEL: "error" });
-  const pictor = await createPictor(config, { stores: persistentStores });
-  const server = serve({ fetch: pictor.http.fetch, port, hostname: "127.0.0.1" });
-  const controller = new AbortController();
-  const queue = pictor.startQueue(controller.signal);
+  const env = {
+    ...process.env,
+    PUBLIC_URL: origin,
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    ALLOW_PRIVATE_ADDRESS: "true",
+    LOG_LEVEL: "error",
+    WORKERS_IN_WEB: workers > 0 ? "false" : "true",
+  };
+  const children: ChildProcess[] = [];
   const agent = new Agent({ connections: concurrency, pipelining: 1 });
+  const db = openDb(database.url);
   try {
+    // Every (actor, post) pair is used once per kind: activity i goes to post ⌊i / (3·actors)⌋.
+    const postCount = Math.ceil(total / (3 * actorCount));
+    const pictor = await createPictor(loadConfig(env), { stores: persistentStores });
     const alice = await pictor.accounts.createLocal({ username: "alice", password: "benchmark pw" });
-    const post = await pictor.posts.create(alice, { mediaIds: [(await insertGeneratedMedia(pictor.db, alice.id, "bench")).id] });
+    const postIris: string[] = [];
+    for (let i = 0; i < postCount; i++) {
+      const media = await insertGeneratedMedia(pictor.db, alice.id, `bench ${i}`);
+      postIris.push((await pictor.posts.create(alice, { caption: `bench ${i}`, mediaIds: [media.id] })).post.iri);
+    }
+    await pictor.close();
+
     const names = Array.from({ length: actorCount }, (_, i) => `a${i}`);
     for (const n of names) await remote.addActor(n);
-
-    const signed: Request[] = [];
+    const counts = { like: 0, boost: 0, reply: 0 };
+    const bodies: Array<{ headers: Record<string, string>; body: Buffer }> = [];
     for (let i = 0; i < total; i++) {
       const name = names[i % actorCount];
       const actor = remote.actorIri(name);
+      const target = postIris[Math.floor(i / (3 * actorCount))];
       const kind = i % 3;
       const activity =
         kind === 0
-          ? { id: `${actor}#likes/${i}`, type: "Like", actor, object: post.post.iri }
+          ? { id: `${actor}#likes/${i}`, type: "Like", actor, object: target }
           : kind === 1
-            ? { id: `${actor}#boosts/${i}`, type: "Announce", actor, object: post.post.iri, to: ["https://www.w3.org/ns/activitystreams#Public"] }
+            ? { id: `${actor}/statuses/${i}/activity`, type: "Announce", actor, object: target, to: ["https://www.w3.org/ns/activitystreams#Public"] }
             : {
                 id: `${actor}/statuses/${i}/activity`,
                 type: "Create",
                 actor,
-                object: { id: `${actor}/statuses/${i}`, type: "Note", attributedTo: actor, content: `<p>reply ${i}</p>`, inReplyTo: post.post.iri, to: ["https://www.w3.org/ns/activitystreams#Public"], published: new Date().toISOString() },
+                object: { id: `${actor}/statuses/${i}`, type: "Note", attributedTo: actor, content: `<p>reply ${i}</p>`, inReplyTo: target, to: ["https://www.w3.org/ns/activitystreams#Public"], published: new Date().toISOString() },
               };
-      signed.push(await remote.signedPost(`${origin}/inbox`, { "@context": "https://www.w3.org/ns/activitystreams", ...activity }, name));
+      counts[kind === 0 ? "like" : kind === 1 ? "boost" : "reply"] += 1;
+      const signed = await remote.signedPost(`${origin}/inbox`, { "@context": "https://www.w3.org/ns/activitystreams", ...activity }, name);
+      bodies.push({ headers: Object.fromEntries(signed.headers), body: Buffer.from(await signed.arrayBuffer()) });
     }
-    const bodies = await Promise.all(signed.map(async (r) => ({ headers: Object.fromEntries(r.headers), body: Buffer.from(await r.arrayBuffer()) })));
 
-    // Each actor is distinct: one Like, one boost per actor and post count once, so expect per-actor uniques.
-    const expectedLikes = names.length; // (type, account, post) is unique: repeats by the same actor count once
-    const expectedBoosts = names.length;
-    const expectedReplies = Math.floor((total + 0) / 3);
+    const server = spawnPictor("serve", env);
+    children.push(server);
+    for (let i = 0; i < workers; i++) children.push(spawnPictor("worker", env));
+    await waitReady(`${origin}/healthz`, server);
+    const cpuBefore = children.map((c) => cpuMs(c.pid!));
+
     const latencies: number[] = [];
     const statuses = new Map<number, number>();
     let next = 0;
@@ -84,40 +115,48 @@ export async function runInboundBench(opts: { activities?: number; actors?: numb
       }),
     );
     const sentMs = performance.now() - t0;
-    const k = pictor.db.kysely;
+    const k = db.kysely;
     const deadline = Date.now() + 180_000;
     let done = false;
     while (Date.now() < deadline) {
       const [likes, boosts, replies] = await Promise.all([
         k.selectFrom("interactions").select((e) => e.fn.countAll().as("n")).where("type", "=", "like").executeTakeFirstOrThrow(),
         k.selectFrom("interactions").select((e) => e.fn.countAll().as("n")).where("type", "=", "boost").executeTakeFirstOrThrow(),
-        k.selectFrom("posts").select((e) => e.fn.countAll().as("n")).where("in_reply_to_iri", "=", post.post.iri).executeTakeFirstOrThrow(),
+        k.selectFrom("posts").select((e) => e.fn.countAll().as("n")).where("in_reply_to_iri", "is not", null).executeTakeFirstOrThrow(),
       ]);
-      if (Number(likes.n) >= expectedLikes && Number(boosts.n) >= expectedBoosts && Number(replies.n) >= expectedReplies) {
+      if (Number(likes.n) >= counts.like && Number(boosts.n) >= counts.boost && Number(replies.n) >= counts.reply) {
         done = true;
         break;
       }
       await new Promise((r) => setTimeout(r, 20));
     }
     const processedMs = performance.now() - t0;
+    const cpuEach = children.map((c, i) => (cpuMs(c.pid!) - cpuBefore[i]) / total);
+    const cpuPerActivity = cpuEach.reduce((a, b) => a + b, 0);
     const accepted = statuses.get(202) ?? 0;
     const fivexx = [...statuses].filter(([s]) => s >= 500).reduce((a, [, n]) => a + n, 0);
-    const label = `${total} activities, ${concurrency} connections, ${pictor.db.dialect}`;
+    const processedPerSecond = done ? (total / processedMs) * 1000 : 0;
+    const shape = workers > 0 ? `web + ${workers} worker${workers > 1 ? "s" : ""}` : "one process";
+    const label = `${shape}, ${total} activities, ${concurrency} connections, ${db.dialect}`;
     return [
       { scenario: "inbound", figure: `accepted per second (${label})`, unit: "/s", value: round((accepted / sentMs) * 1000, 0) },
-      { scenario: "inbound", figure: `processed per second (${label})`, unit: "/s", value: round(done ? (total / processedMs) * 1000 : 0, 0), target: "≥ 500/s", ok: done && (total / processedMs) * 1000 >= 500 },
-      { scenario: "inbound", figure: "POST latency p50", unit: "ms", value: round(percentile(latencies, 50)) },
-      { scenario: "inbound", figure: "POST latency p99", unit: "ms", value: round(percentile(latencies, 99)) },
-      { scenario: "inbound", figure: "HTTP 5xx", unit: "count", value: fivexx, target: "0", ok: fivexx === 0 },
-      { scenario: "inbound", figure: "not accepted (non-202)", unit: "count", value: total - accepted, target: "0", ok: total === accepted },
-      { scenario: "inbound", figure: "all processed, nothing lost", unit: "bool", value: done ? 1 : 0, target: "1", ok: done },
+      { scenario: "inbound", figure: `processed per second (${label})`, unit: "/s", value: round(processedPerSecond, 0), target: "≥ 500/s", ok: done && processedPerSecond >= 500 },
+      {
+        scenario: "inbound",
+        figure: `server CPU per activity (${shape}${workers > 0 ? `: web ${round(cpuEach[0])} + workers ${round(cpuPerActivity - cpuEach[0])}` : ""})`,
+        unit: "ms",
+        value: round(cpuPerActivity),
+      },
+      { scenario: "inbound", figure: `POST latency p50 (${shape})`, unit: "ms", value: round(percentile(latencies, 50)) },
+      { scenario: "inbound", figure: `POST latency p99 (${shape})`, unit: "ms", value: round(percentile(latencies, 99)) },
+      { scenario: "inbound", figure: `HTTP 5xx (${shape})`, unit: "count", value: fivexx, target: "0", ok: fivexx === 0 },
+      { scenario: "inbound", figure: `not accepted, non-202 (${shape})`, unit: "count", value: total - accepted, target: "0", ok: total === accepted },
+      { scenario: "inbound", figure: `all processed, nothing lost (${shape})`, unit: "bool", value: done ? 1 : 0, target: "1", ok: done },
     ];
   } finally {
-    controller.abort();
-    await new Promise((r) => server.close(r));
-    await queue.catch(() => {});
+    await stopAll(children);
     await agent.close();
-    await pictor.close();
+    await db.close();
     await remote.close();
     await database.drop();
     rmSync(dataDir, { recursive: true, force: true });

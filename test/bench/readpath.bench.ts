@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { createPictor } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
@@ -11,29 +11,10 @@ import { insertGeneratedMedia } from "../helpers/media.ts";
 import { seed } from "./seed.ts";
 import { type BenchRow, round } from "./stats.ts";
 import { freePort } from "../helpers/net.ts";
+import { NODE, ROOT, rssMb, spawnPictor, stopAll, waitReady } from "./processes.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const NODE = process.execPath;
 const run = promisify(execFile);
 
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
-
-async function waitReady(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} not ready`);
-}
 
 /** autocannon in its own process: requests per second, p50 and p99 latency. */
 async function load(url: string, accept: string, seconds: number): Promise<{ rps: number; p50: number; p99: number; non2xx: number; errors: number }> {
@@ -72,7 +53,7 @@ export async function runReadPathBench(opts: { seconds?: number; accounts?: numb
     }
     await pictor.close();
 
-    const server = spawn(NODE, [join(ROOT, "bin/pictor.js"), "serve"], { env, stdio: ["ignore", "ignore", "inherit"] });
+    const server = spawnPictor("serve", env);
     children.push(server);
     await waitReady(`${origin}/healthz`, server);
     await new Promise((r) => setTimeout(r, 2000));
@@ -129,8 +110,7 @@ export async function runReadPathBench(opts: { seconds?: number; accounts?: numb
     );
     return rows;
   } finally {
-    for (const c of children) c.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 500));
+    await stopAll(children);
     await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }

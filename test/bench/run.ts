@@ -11,7 +11,8 @@ import { type BenchRow, formatTable } from "./stats.ts";
 const scenarios: Record<string, () => Promise<BenchRow[]>> = {
   pipeline: () => runPipelineBench(),
   pages: () => runPagesBench(),
-  inbound: () => runInboundBench(),
+  // As deployed: one `pictor serve`, then a web process beside a `pictor worker` (see Scaling out).
+  inbound: async () => [...(await runInboundBench({ workers: 0 })), ...(await runInboundBench({ workers: 1 }))],
   readpath: () => runReadPathBench(),
   scaling: () => runScalingBench(),
 };

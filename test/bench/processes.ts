@@ -1,0 +1,50 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+/** Real `pictor` processes for benchmarks, and what /proc says about them. */
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const NODE = process.execPath;
+
+/** Starts `pictor <command>` with `env`; its stderr goes to ours so failures show. */
+export function spawnPictor(command: "serve" | "worker", env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(NODE, [join(ROOT, "bin/pictor.js"), command], { env, stdio: ["ignore", "ignore", "inherit"] });
+}
+
+/** Polls `url` until it answers 2xx, failing early if `child` exits. */
+export async function waitReady(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} not ready`);
+}
+
+/** Sends SIGTERM to each child and waits (at most `graceMs`) for them to exit, then SIGKILLs the rest. */
+export async function stopAll(children: ChildProcess[], graceMs = 10_000): Promise<void> {
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  const exited = running.map((c) => new Promise((r) => c.once("exit", r)));
+  for (const c of running) c.kill("SIGTERM");
+  await Promise.race([Promise.all(exited), new Promise((r) => setTimeout(r, graceMs))]);
+  for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+}
+
+/** Resident memory of a process, in MB. */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** CPU time (user + system) a process has used so far, in milliseconds. */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) start at ") ".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
