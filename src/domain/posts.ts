@@ -347,13 +347,18 @@ export class PostService {
     const post = await k.selectFrom("posts").selectAll().where("iri", "=", iri).executeTakeFirst();
     if (!post) return undefined;
     const author = await k.selectFrom("accounts").selectAll().where("id", "=", post.account_id).executeTakeFirstOrThrow();
-    const mentions = await k
+    return { post, author, mentions: await this.#mentionsOf(post.id) };
+  }
+
+  /** The accounts a post mentions, in a stable order. */
+  #mentionsOf(postId: string): Promise<AccountRow[]> {
+    return this.db.kysely
       .selectFrom("post_mentions")
       .innerJoin("accounts", "accounts.id", "post_mentions.account_id")
       .selectAll("accounts")
-      .where("post_mentions.post_id", "=", post.id)
+      .where("post_mentions.post_id", "=", postId)
+      .orderBy("accounts.id")
       .execute();
-    return { post, author, mentions };
   }
 
   /** Whether a post with this IRI is stored (deleted ones included). */
@@ -400,13 +405,7 @@ export class PostService {
       k.selectFrom("accounts").selectAll().where("id", "=", post.account_id).executeTakeFirstOrThrow(),
       k.selectFrom("media").selectAll().where("post_id", "=", post.id).orderBy("position").execute(),
       k.selectFrom("post_tags").select("tag").where("post_id", "=", post.id).orderBy("tag").execute(),
-      k
-        .selectFrom("post_mentions")
-        .innerJoin("accounts", "accounts.id", "post_mentions.account_id")
-        .selectAll("accounts")
-        .where("post_mentions.post_id", "=", post.id)
-        .orderBy("accounts.id")
-        .execute(),
+      this.#mentionsOf(post.id),
     ]);
     return { post, author, media, tags: tags.map((t) => t.tag), mentions };
   }
