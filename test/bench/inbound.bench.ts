@@ -11,7 +11,7 @@ import { createTestDatabase } from "../helpers/db.ts";
 import { insertGeneratedMedia } from "../helpers/media.ts";
 import { freePort } from "../helpers/net.ts";
 import { startFakeRemote } from "../helpers/remote.ts";
-import { cpuMs, spawnPictor, stopAll, waitReady } from "./processes.ts";
+import { cpuMs, spawnPictor, stopAll, waitForOutput, waitReady } from "./processes.ts";
 import { type BenchRow, percentile, round } from "./stats.ts";
 
 export interface InboundBenchOptions {
@@ -94,8 +94,10 @@ export async function runInboundBench(opts: InboundBenchOptions = {}): Promise<B
 
     const server = spawnPictor("serve", env);
     children.push(server);
-    for (let i = 0; i < workers; i++) children.push(spawnPictor("worker", env));
-    await waitReady(`${origin}/healthz`, server);
+    const workerProcesses = Array.from({ length: workers }, () => spawnPictor("worker", env));
+    children.push(...workerProcesses);
+    // Start the clock only when every process is up, so no start-up counts as work.
+    await Promise.all([waitReady(`${origin}/healthz`, server), ...workerProcesses.map((w) => waitForOutput(w, "consuming the queue"))]);
     const cpuBefore = children.map((c) => cpuMs(c.pid!));
 
     const latencies: number[] = [];

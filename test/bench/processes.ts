@@ -7,9 +7,33 @@ import { join, resolve } from "node:path";
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const NODE = process.execPath;
 
-/** Starts `pictor <command>` with `env`; its stderr goes to ours so failures show. */
+/** Starts `pictor <command>` with `env`; its stderr goes to ours so failures show, its stdout to waitForOutput. */
 export function spawnPictor(command: "serve" | "worker", env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(NODE, [join(ROOT, "bin/pictor.js"), command], { env, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(NODE, [join(ROOT, "bin/pictor.js"), command], { env, stdio: ["ignore", "pipe", "inherit"] });
+  child.stdout!.resume(); // never let an unread pipe stall the child
+  return child;
+}
+
+/** Resolves once `child` prints `text` on stdout (a worker announcing it consumes the queue). */
+export function waitForOutput(child: ChildProcess, text: string, timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => finish(new Error(`no "${text}" within ${timeoutMs} ms`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      seen = (seen + chunk.toString()).slice(-4096);
+      if (seen.includes(text)) finish();
+    };
+    const onExit = (code: number | null) => finish(new Error(`process exited with ${code} before "${text}"`));
+    function finish(error?: Error) {
+      clearTimeout(timer);
+      child.stdout!.off("data", onData);
+      child.off("exit", onExit);
+      if (error) reject(error);
+      else resolve();
+    }
+    child.stdout!.on("data", onData);
+    child.once("exit", onExit);
+  });
 }
 
 /** Polls `url` until it answers 2xx, failing early if `child` exits. */
@@ -30,7 +54,9 @@ export async function stopAll(children: ChildProcess[], graceMs = 10_000): Promi
   const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
   const exited = running.map((c) => new Promise((r) => c.once("exit", r)));
   for (const c of running) c.kill("SIGTERM");
-  await Promise.race([Promise.all(exited), new Promise((r) => setTimeout(r, graceMs))]);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(exited), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+  clearTimeout(timer);
   for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
 }
 
