@@ -24,6 +24,7 @@ import * as m0022 from "./0022_show_prompt_default.ts";
 import * as m0023 from "./0023_accounts_suspended_at.ts";
 import * as m0024 from "./0024_instance_settings.ts";
 import * as m0025 from "./0025_invites.ts";
+import * as m0026 from "./0026_mutes.ts";
 
 /** Every migration, listed statically, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -52,4 +53,5 @@ export const migrations: Record<string, Migration> = {
   "0023_accounts_suspended_at": m0023,
   "0024_instance_settings": m0024,
   "0025_invites": m0025,
+  "0026_mutes": m0026,
 };

@@ -184,6 +184,14 @@ export interface BlocksTable {
   created_at: string;
 }
 
+/** A local account mutes another: its posts leave the muter's lists; nothing is federated. */
+export interface MutesTable {
+  id: string;
+  account_id: string;
+  target_id: string;
+  created_at: string;
+}
+
 export interface ReportsTable {
   id: string;
   iri: string;
@@ -262,6 +270,7 @@ export interface Database {
   interactions: InteractionsTable;
   quote_stamps: QuoteStampsTable;
   blocks: BlocksTable;
+  mutes: MutesTable;
   reports: ReportsTable;
   domain_blocks: DomainBlocksTable;
   kv: KvTable;
@@ -282,3 +291,5 @@ export type GenerationJobRow = Selectable<GenerationJobsTable>;
 export type InteractionRow = Selectable<InteractionsTable>;
 export type QuoteStampRow = Selectable<QuoteStampsTable>;
 export type ReportRow = Selectable<ReportsTable>;
+export type BlockRow = Selectable<BlocksTable>;
+export type MuteRow = Selectable<MutesTable>;
