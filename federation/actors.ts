@@ -1,3 +1,4 @@
+import { ANONYMOUS } from "../src/domain/visibility.ts";
 import { importJwk } from "@fedify/fedify";
 import { Tombstone } from "@fedify/vocab";
 import { toInstant } from "./mappers/time.ts";
@@ -128,19 +129,20 @@ export function registerActors(federation: PictorFederation, deps: FederationDep
       return account ? follows.countFollowing(account.id) : null;
     });
 
-  // The outbox: Creates of public and unlisted posts, newest first.
+  // The outbox: Creates of the posts anyone may see (public and unlisted), newest first.
   federation
     .setOutboxDispatcher(paths.outbox, async (ctx, identifier, cursor) => {
       const account = await accounts.getLocalByUsername(identifier);
       if (!account) return null;
-      const page = await deps.posts.listPublic(account.id, { cursor: pageCursor(cursor), limit: 20 });
+      // The outbox is the same for everyone: what anonymous viewers may see.
+      const page = await deps.reader.byAccount(ANONYMOUS, account.id, { cursor: pageCursor(cursor), limit: 20 });
       const urls = noteUrls(ctx, deps, identifier);
       return { items: page.items.map((d) => createActivity(d, urls)), nextCursor: page.nextCursor };
     })
     .setFirstCursor(() => FIRST)
     .setCounter(async (_ctx, identifier) => {
       const account = await accounts.getLocalByUsername(identifier);
-      return account ? deps.posts.countPublic(account.id) : null;
+      return account ? deps.reader.countByAccount(ANONYMOUS, account.id) : null;
     });
 
   federation.setFeaturedDispatcher(paths.featured, async (_ctx, identifier) => {

@@ -7,6 +7,8 @@ import type { InteractionService } from "../src/domain/interactions.ts";
 import type { ModerationService } from "../src/domain/moderation.ts";
 import type { PostService } from "../src/domain/posts.ts";
 import type { QuoteService } from "../src/domain/quotes.ts";
+import type { VisibilityRules } from "../src/domain/visibility.ts";
+import type { PostReader } from "../src/read/posts.ts";
 import type { LocalUrls } from "../src/urls.ts";
 
 /** What the federation module needs from the rest of Pictor; wired by the composition root. */
@@ -19,6 +21,10 @@ export interface FederationDeps {
   interactions: InteractionService;
   quotes: QuoteService;
   moderation: ModerationService;
+  /** The visibility rule, for checks on inbound activities. */
+  visibility: VisibilityRules;
+  /** Reads for dispatchers: every one takes the signed viewer. */
+  reader: PostReader;
   events: DomainEvents;
   logger: Logger;
 }

@@ -1,9 +1,10 @@
-import type { Context } from "@fedify/fedify";
+import type { Context, RequestContext } from "@fedify/fedify";
 import { Create, Note } from "@fedify/vocab";
 import type { PictorFederation } from "../fedify.config.ts";
 import type { PostDetails } from "../src/domain/posts.ts";
 import { paths } from "../src/urls.ts";
 import type { FederationDeps } from "./deps.ts";
+import { signedViewer } from "./viewer.ts";
 import { addressing, type NoteUrls, postToNote } from "./mappers/note.ts";
 import { toInstant } from "./mappers/time.ts";
 
@@ -29,34 +30,31 @@ export function createActivity(details: PostDetails, urls: NoteUrls): Create {
   });
 }
 
-/** Notes at their ids, followers-only and direct ones only to signed fetches by allowed actors. */
+/**
+ * Notes at their ids, and their replies collections, for whoever the request's
+ * signature says is asking: a post the signer may not see answers 404, as one
+ * that does not exist.
+ */
 export function registerObjects(federation: PictorFederation, deps: FederationDeps): void {
-  const { posts } = deps;
-  const load = async (identifier: string, id: string) => {
-    const details = await posts.details(id);
-    if (!details || details.post.deleted_at || details.author.domain !== null || details.author.username !== identifier) return null;
-    return details;
+  const { reader } = deps;
+  const load = async (ctx: RequestContext<void>, identifier: string, id: string) => {
+    const viewer = await signedViewer(ctx, deps);
+    const details = await reader.get(viewer, id);
+    if (!details || details.author.domain !== null || details.author.username !== identifier) return null;
+    return { details, viewer };
   };
 
-  federation
-    .setObjectDispatcher(Note, paths.note, async (ctx, { identifier, id }) => {
-      const details = await load(identifier, id);
-      return details ? postToNote(details, noteUrls(ctx, deps, identifier)) : null;
-    })
-    .authorize(async (ctx, { identifier, id }) => {
-      const details = await load(identifier, id);
-      if (!details) return false;
-      if (details.post.visibility === "public" || details.post.visibility === "unlisted") return true;
-      const owner = await ctx.getSignedKeyOwner().catch(() => null);
-      return owner?.id ? posts.canView(details, owner.id.href) : false;
-    });
+  federation.setObjectDispatcher(Note, paths.note, async (ctx, { identifier, id }) => {
+    const found = await load(ctx, identifier, id);
+    return found ? postToNote(found.details, noteUrls(ctx, deps, identifier)) : null;
+  });
 
-  // The replies collection of a local post: public and unlisted replies we know of, oldest first, paged.
+  // The replies collection of a local post: the replies the signer may see, oldest first, paged.
   federation
     .setCollectionDispatcher("replies", Note, paths.replies, async (ctx, { identifier, id }, cursor) => {
-      const details = await load(identifier, id);
-      if (!details || !(details.post.visibility === "public" || details.post.visibility === "unlisted")) return null;
-      const page = await posts.publicReplies(details.post.iri, { cursor: cursor === "first" ? null : cursor, limit: 20 });
+      const found = await load(ctx, identifier, id);
+      if (!found) return null;
+      const page = await reader.replies(found.viewer, found.details.post.iri, { cursor: cursor === "first" ? null : cursor, limit: 20 });
       return {
         items: page.items.map((r) =>
           r.author.domain === null ? postToNote(r, noteUrls(ctx, deps, r.author.username)) : new Note({ id: new URL(r.post.iri), attribution: new URL(r.author.iri) }),
@@ -65,8 +63,10 @@ export function registerObjects(federation: PictorFederation, deps: FederationDe
       };
     })
     .setFirstCursor(() => "first")
-    .setCounter(async (_ctx, { identifier, id }) => {
-      const details = await load(identifier, id);
-      return details ? posts.countPublicReplies(details.post.iri) : null;
-    });
+    .setCounter(async (ctx, { identifier, id }) => {
+      const found = await load(ctx, identifier, id);
+      return found ? reader.countReplies(found.viewer, found.details.post.iri) : null;
+    })
+    // Fedify would answer an empty collection for any id: a post the signer may not see (or that does not exist) is refused alike.
+    .authorize(async (ctx, { identifier, id }) => (await load(ctx, identifier, id)) !== null);
 }

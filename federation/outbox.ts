@@ -1,7 +1,8 @@
-import { Accept, Announce, Delete, Follow, Like, PUBLIC_COLLECTION, Reject, Undo, Update } from "@fedify/vocab";
+import { reachesFollowers } from "../src/domain/visibility.ts";
+import { Accept, Announce, Block, Delete, Follow, Like, PUBLIC_COLLECTION, Reject, Undo, Update } from "@fedify/vocab";
 import type { PictorFederation } from "../fedify.config.ts";
 import type { PostDetails } from "../src/domain/posts.ts";
-import type { AccountRow, FollowRow, InteractionRow } from "../src/storage/schema.ts";
+import type { AccountRow, BlockRow, FollowRow, InteractionRow } from "../src/storage/schema.ts";
 import { newId } from "../src/storage/time.ts";
 import { allFollowers, type Deliver } from "./deliver.ts";
 import type { FederationDeps } from "./deps.ts";
@@ -13,6 +14,10 @@ import { createActivity, noteUrls } from "./objects.ts";
 
 function followObject(follow: FollowRow, follower: AccountRow, following: AccountRow): Follow {
   return new Follow({ id: new URL(follow.iri), actor: new URL(follower.iri), object: new URL(following.iri) });
+}
+
+function blockObject(block: BlockRow, blocker: AccountRow, target: AccountRow): Block {
+  return new Block({ id: new URL(block.iri), actor: new URL(blocker.iri), object: new URL(target.iri), tos: [new URL(target.iri)] });
 }
 
 /**
@@ -32,7 +37,7 @@ export function registerOutbox(federation: PictorFederation, deps: FederationDep
 
   /** Who receives a post: followers (unless direct), mentioned accounts, and the author of the post it replies to. */
   const postRecipients = async ({ post, author, mentions }: PostDetails): Promise<AccountRow[]> => {
-    const accounts = post.visibility === "direct" ? [] : await allFollowers(deps, author.id);
+    const accounts = reachesFollowers(post.visibility) ? await allFollowers(deps, author.id) : [];
     accounts.push(...mentions);
     if (post.in_reply_to_iri) {
       const parent = await deps.posts.detailsByIri(post.in_reply_to_iri);
@@ -119,5 +124,15 @@ export function registerOutbox(federation: PictorFederation, deps: FederationDep
   events.on("follow.rejected", async ({ follow, follower, following }) => {
     const reject = new Reject({ id: urls.activity("reject", newId()), actor: new URL(following.iri), object: followObject(follow, follower, following) });
     await deliver(following, [follower], reject);
+  });
+
+  // Blocks go to the blocked account only (deliver skips local ones); the Undo follows the Block on the same ordering key.
+  events.on("account.blocked", async ({ block, blocker, target }) => {
+    await deliver(blocker, [target], blockObject(block, blocker, target), { orderingKey: block.iri });
+  });
+
+  events.on("account.unblocked", async ({ block, blocker, target }) => {
+    const undo = new Undo({ id: urls.activity("undo", newId()), actor: new URL(blocker.iri), object: blockObject(block, blocker, target), tos: [new URL(target.iri)] });
+    await deliver(blocker, [target], undo, { orderingKey: block.iri });
   });
 }

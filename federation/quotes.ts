@@ -104,6 +104,9 @@ export async function onQuoteRequest(ctx: InboxContext<void>, req: QuoteRequest,
   if (req.instrumentId.origin !== req.actorId.origin) return;
   const quoter = await actorAccount(ctx, deps, req.actorId);
   if (!quoter) return;
+  // A quote of a post whose local author blocks the quoter is dropped silently, as its likes and boosts are.
+  const quoted = await deps.posts.refByIri(req.objectId.href);
+  if (quoted?.author.domain === null && (await deps.moderation.blocks(quoted.author.id, quoter.id))) return;
   await deps.quotes.receiveRequest({ requestIri: req.id.href, quoter, quotedIri: req.objectId.href, quotingIri: req.instrumentId.href });
 }
 

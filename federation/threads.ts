@@ -1,3 +1,4 @@
+import { isPubliclyVisible } from "../src/domain/visibility.ts";
 import type { Context, DocumentLoader } from "@fedify/fedify";
 import { Note, traverseCollection } from "@fedify/vocab";
 import type { PictorFederation } from "../fedify.config.ts";
@@ -19,7 +20,7 @@ async function fetchNote(ctx: Context<void>, loader: DocumentLoader, deps: Feder
   const author = await actorAccount(Object.assign(ctx, { documentLoader: loader }), deps, object.attributionId, loader);
   if (!author) return undefined;
   const input = await noteToRemotePost(object, author.followers_url);
-  if (!input || input.visibility === "followers" || input.visibility === "direct") return undefined;
+  if (!input || !isPubliclyVisible(input.visibility)) return undefined;
   return (await deps.posts.receiveRemote(author, input)) ?? (await deps.posts.detailsByIri(iri.href));
 }
 

@@ -18,11 +18,14 @@ import { NotificationService, registerNotificationHandlers } from "./domain/noti
 import { type PostDetails, PostService } from "./domain/posts.ts";
 import { QuoteService } from "./domain/quotes.ts";
 import { SessionService } from "./domain/sessions.ts";
-import { TimelineService } from "./domain/timelines.ts";
+import { VisibilityRules } from "./domain/visibility.ts";
 import { createImageGenerator, type GenerationDeps, type ImageGenerator } from "./generation/index.ts";
 import { ApResponseCache } from "./http/ap-cache.ts";
 import { createHttpApp } from "./http/app.tsx";
 import { generationPolicy, generationRunner } from "./jobs/generation.ts";
+import { MediaReader } from "./read/media.ts";
+import { PostReader } from "./read/posts.ts";
+import { TimelineReader } from "./read/timelines.ts";
 import { LocalDiskMediaStore } from "./media/local-store.ts";
 import type { MediaStore } from "./media/store.ts";
 import { type Db, openDb } from "./storage/db.ts";
@@ -49,7 +52,10 @@ export interface Pictor {
   posts: PostService;
   notifications: NotificationService;
   interactions: InteractionService;
-  timelines: TimelineService;
+  /** Read models: every read takes a viewer and goes through the visibility rule. */
+  visibility: VisibilityRules;
+  reader: PostReader;
+  timelines: TimelineReader;
   quotes: QuoteService;
   moderation: ModerationService;
   generations: GenerationService;
@@ -107,7 +113,8 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
   const stores = options.stores(db);
 
   const accounts = new AccountService(db, urls);
-  const follows = new FollowService(db, urls, events);
+  const moderation = new ModerationService(db, urls, events);
+  const follows = new FollowService(db, urls, events, moderation);
   // Mentions of remote accounts are looked up through federation, which is built below.
   let lookup: (query: string) => Promise<AccountRow> = async () => {
     throw new Error("federation not ready");
@@ -116,11 +123,12 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     resolve: async (username, host) =>
       host ? lookup(`@${username}@${host}`).catch(() => null) : ((await accounts.getLocalByUsername(username)) ?? null),
   });
-  const interactions = new InteractionService(db, urls, events);
-  const timelines = new TimelineService(db, posts);
+  const interactions = new InteractionService(db, urls, events, moderation);
+  const visibility = new VisibilityRules(db);
+  const reader = new PostReader(db, posts, visibility);
+  const timelines = new TimelineReader(db, posts);
   const quotes = new QuoteService(db, posts, events);
-  const moderation = new ModerationService(db);
-  const notifications = new NotificationService(db);
+  const notifications = new NotificationService(db, moderation);
   registerNotificationHandlers(events, notifications, db);
 
   const media = new LocalDiskMediaStore({ root: join(config.dataDir, "media"), baseUrl: new URL("/media/", config.publicUrl) });
@@ -149,6 +157,8 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     interactions,
     quotes,
     moderation,
+    visibility,
+    reader,
     events,
     logger: getLogger(["pictor", "federation"]),
   };
@@ -163,6 +173,9 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     events.on(event, (d) => apCache.invalidate(d.follower.iri, d.following.iri));
   }
   events.on("account.updated", ({ account }) => apCache.invalidate(account.iri));
+  for (const event of ["account.blocked", "account.unblocked"] as const) {
+    events.on(event, (d) => apCache.invalidate(d.blocker.iri, d.target.iri));
+  }
   events.on("quote.revoked", ({ stamp }) => apCache.invalidate(urls.quoteStamp(stamp.id).href));
   const sessions = new SessionService(db);
   const http = createHttpApp({
@@ -172,6 +185,8 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     accounts,
     follows,
     posts,
+    reader,
+    visibility,
     timelines,
     interactions,
     notifications,
@@ -183,7 +198,7 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     updateProfile: (account, input) => accounts.updateProfile(account, input, events),
     moderation,
     instance,
-    db,
+    mediaReader: new MediaReader(db),
     models: generator.provider.models,
     canEdit: typeof generator.provider.edit === "function",
   });
@@ -227,6 +242,8 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     posts,
     notifications,
     interactions,
+    visibility,
+    reader,
     timelines,
     quotes,
     moderation,

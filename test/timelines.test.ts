@@ -1,3 +1,4 @@
+import { ANONYMOUS, viewerOf } from "../src/domain/visibility.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Pictor } from "../src/app.ts";
 import type { RemotePost } from "../src/domain/posts.ts";
@@ -40,7 +41,7 @@ describe("timelines", () => {
     const dm = await postBy(stranger, { visibility: "direct", mentionIris: [alice.iri] });
     const daves = await localPost(dave, { caption: "dave public #cats" });
     await pictor.interactions.receive("boost", bob, daves, "https://remote.example/users/bob/statuses/boost-2");
-    const home = await pictor.timelines.home(alice, { limit: 100 });
+    const home = await pictor.timelines.home(viewerOf(alice), { limit: 100 });
     // dave is not followed: only bob's boost of his post shows; the stranger's public post does not.
     expect(iris(home)).toEqual([`boost:bob:${daves.post.iri}`, dm!.post.iri, bobsPrivate!.post.iri, bobs!.post.iri, own.post.iri]);
     expect(iris(home)).not.toContain(strangers!.post.iri);
@@ -48,7 +49,7 @@ describe("timelines", () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = await pictor.timelines.home(alice, { limit: 2, cursor });
+      const page = await pictor.timelines.home(viewerOf(alice), { limit: 2, cursor });
       seen.push(...iris(page));
       cursor = page.nextCursor;
     } while (cursor);
@@ -56,14 +57,14 @@ describe("timelines", () => {
   });
 
   it("serves local, federated, hashtag and profile timelines with visibility", async () => {
-    const local = iris(await pictor.timelines.local());
+    const local = iris(await pictor.timelines.local(ANONYMOUS));
     expect(local.every((iri) => iri.startsWith("http://pictor.test/"))).toBe(true);
     expect(local.length).toBe(2);
-    const federated = iris(await pictor.timelines.federated());
+    const federated = iris(await pictor.timelines.federated(ANONYMOUS));
     expect(federated.length).toBe(4); // 2 local + bob public + stranger public
-    expect(iris(await pictor.timelines.hashtag("#Cats")).length).toBe(3);
-    const bobAsSeenByAlice = iris(await pictor.timelines.profile(bob, alice));
-    const bobAnonymous = iris(await pictor.timelines.profile(bob, null));
+    expect(iris(await pictor.timelines.hashtag(ANONYMOUS, "#Cats")).length).toBe(3);
+    const bobAsSeenByAlice = iris(await pictor.timelines.profile(viewerOf(alice), bob));
+    const bobAnonymous = iris(await pictor.timelines.profile(ANONYMOUS, bob));
     expect(bobAsSeenByAlice.length).toBe(2);
     expect(bobAnonymous.length).toBe(1);
   });
@@ -74,10 +75,10 @@ describe("timelines", () => {
     const r2 = await postBy(stranger, { inReplyTo: r1!.post.iri });
     const hidden = await postBy(stranger, { inReplyTo: root.post.iri, visibility: "direct" });
     expect((await pictor.posts.details(root.post.id))!.post.replies_count).toBe(2);
-    const thread = await pictor.timelines.thread(r1!, null);
+    const thread = await pictor.reader.thread(ANONYMOUS, r1!);
     expect(thread.ancestors.map((d) => d.post.iri)).toEqual([root.post.iri]);
     expect(thread.replies.map((d) => d.post.iri)).toEqual([r2!.post.iri]);
-    const fromRoot = await pictor.timelines.thread(root, null);
+    const fromRoot = await pictor.reader.thread(ANONYMOUS, root);
     expect(fromRoot.replies.map((d) => d.post.iri)).toEqual([r1!.post.iri, r2!.post.iri]);
     expect(fromRoot.replies.map((d) => d.post.iri)).not.toContain(hidden!.post.iri);
   });

@@ -178,7 +178,12 @@ describe("visibility: the SQL rule and the predicate agree", () => {
       fc.asyncProperty(worldArb, async (w) => {
         const { accountIds, postIds } = await store(db, w);
         const facts = factsOf(w, accountIds);
-        const viewers: Viewer[] = [ANONYMOUS, ...accountIds.map((id, i) => ({ kind: "account" as const, id, isLocal: w.accounts[i].domain === null }))];
+        const viewers: Viewer[] = [
+          ANONYMOUS,
+          ...accountIds.map((id, i) => ({ kind: "account" as const, id, isLocal: w.accounts[i].domain === null })),
+          // Remote actors with a verified signature that we have not stored.
+          ...["a.example", "deep.sub.a.example", "b.example", "elsewhere.test"].map((host) => ({ kind: "stranger" as const, host })),
+        ];
         for (const viewer of viewers) {
           for (const purpose of ["list", "single"] as const) {
             const relations = await rules.relations(viewer, accountIds);

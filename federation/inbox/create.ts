@@ -20,11 +20,19 @@ async function ownNote(ctx: InboxContext<void>, activity: Create | Update, actor
   return object;
 }
 
-/** Whether anyone here cares about this post: a local follower, a local mention, or a reply to a local post. */
+/**
+ * Whether anyone here cares about this post: a local follower, a local
+ * mention, or a reply to a local post. A mention of, or reply to, a local
+ * account that blocks the author is no reason (the notifications skip that
+ * account too), so a reply or mention meant only for a blocker is dropped.
+ */
 async function isRelevant(deps: FederationDeps, author: AccountRow, input: RemotePostInput): Promise<boolean> {
   const origin = deps.urls.origin.origin;
-  if (input.mentionIris.some((iri) => new URL(iri).origin === origin)) return true;
-  if (input.inReplyTo && new URL(input.inReplyTo).origin === origin) return true;
+  const blockedBy = async (local: AccountRow | undefined) => local?.domain === null && (await deps.moderation.blocks(local.id, author.id));
+  for (const iri of input.mentionIris) {
+    if (new URL(iri).origin === origin && !(await blockedBy(await deps.accounts.getByIri(iri)))) return true;
+  }
+  if (input.inReplyTo && new URL(input.inReplyTo).origin === origin && !(await blockedBy((await deps.posts.refByIri(input.inReplyTo))?.author))) return true;
   return (await deps.follows.hasLocalFollowers(author.id));
 }
 

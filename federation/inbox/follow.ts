@@ -20,6 +20,8 @@ export async function onFollow(ctx: InboxContext<void>, follow: Follow, deps: Fe
   // Fedify has checked that the signer owns follow.actorId.
   const follower = await actorAccount(ctx, deps, follow.actorId);
   if (!follower) return;
+  // From an account the target blocks: dropped without a word (the sender still gets its 202).
+  if (await deps.moderation.blocks(target.id, follower.id)) return;
   const { follow: row, created } = await deps.follows.receiveFollow({ iri: follow.id.href, follower, target });
   deps.logger.info("Follow {iri} from {follower} to {target}: {state}", {
     iri: row.iri,

@@ -2,6 +2,7 @@ import type { InboxContext } from "@fedify/fedify";
 import { type Announce, type Like, Note, type Undo } from "@fedify/vocab";
 import type { PostDetails, PostRef } from "../../src/domain/posts.ts";
 import type { AccountRow } from "../../src/storage/schema.ts";
+import { isPubliclyVisible, viewerOf } from "../../src/domain/visibility.ts";
 import type { FederationDeps } from "../deps.ts";
 import { noteToRemotePost } from "../mappers/note.ts";
 import { actorAccount } from "./remote-account.ts";
@@ -19,7 +20,7 @@ async function fetchRemotePost(ctx: InboxContext<void>, deps: FederationDeps, ir
   const author = await actorAccount(ctx, deps, object.attributionId);
   if (!author) return undefined;
   const input = await noteToRemotePost(object, author.followers_url);
-  if (!input || input.visibility === "followers" || input.visibility === "direct") return undefined;
+  if (!input || !isPubliclyVisible(input.visibility)) return undefined;
   return (await deps.posts.receiveRemote(author, input)) ?? (await deps.posts.detailsByIri(iri.href));
 }
 
@@ -30,7 +31,8 @@ export async function onLike(ctx: InboxContext<void>, like: Like, deps: Federati
   if (!details || details.author.domain !== null || details.post.deleted_at) return;
   const actor = await actorAccount(ctx, deps, like.actorId);
   if (!actor) return;
-  if (!(await deps.posts.canView(details, actor.iri))) return;
+  if (await deps.moderation.blocks(details.author.id, actor.id)) return;
+  if (!(await deps.visibility.check(viewerOf(actor), details))) return;
   await deps.interactions.receive("like", actor, details, like.id.href);
 }
 
@@ -45,6 +47,8 @@ export async function onAnnounce(ctx: InboxContext<void>, announce: Announce, de
     details = await fetchRemotePost(ctx, deps, announce.objectId);
   }
   if (!details || details.post.deleted_at) return;
+  // A boost of a post whose local author blocks the booster is dropped silently.
+  if (details.author.domain === null && (await deps.moderation.blocks(details.author.id, actor.id))) return;
   if (details.author.domain === null || (await deps.follows.hasLocalFollowers(actor.id))) {
     await deps.interactions.receive("boost", actor, details, announce.id.href);
   }

@@ -1,3 +1,4 @@
+import { canQuote } from "../../src/domain/visibility.ts";
 import {
   Application,
   Collection,
@@ -12,7 +13,7 @@ import {
   PUBLIC_COLLECTION,
   Tombstone,
 } from "@fedify/vocab";
-import type { PostDetails, RemotePost } from "../../src/domain/posts.ts";
+import { type PostDetails, publicAlt, type RemotePost } from "../../src/domain/posts.ts";
 import { escapeHtml } from "../../src/domain/text.ts";
 import type { MediaRow, Visibility } from "../../src/storage/schema.ts";
 import { sanitizeRemoteHtml } from "./html.ts";
@@ -54,12 +55,13 @@ export function addressing(visibility: Visibility, followers: URL, mentions: URL
   }
 }
 
-function attachment(m: MediaRow, urls: NoteUrls): Document {
+function attachment(m: MediaRow, urls: NoteUrls, showPrompt: boolean): Document {
   const url = m.file_key ? urls.media(m.file_key) : new URL(m.remote_url!);
   const values = {
     mediaType: m.media_type,
     url,
-    name: m.alt || null,
+    // A hidden prompt never goes out as the attachment's name.
+    name: publicAlt(m, showPrompt) || null,
     width: m.width,
     height: m.height,
     // Machine-readable AI label: the generator that made the image.
@@ -72,7 +74,7 @@ function attachment(m: MediaRow, urls: NoteUrls): Document {
 export function postToNote(details: PostDetails, urls: NoteUrls): Note {
   const { post, author, media, tags, mentions } = details;
   const { to, cc } = addressing(post.visibility, urls.followers, mentions.map((m) => new URL(m.iri)));
-  const isPublic = post.visibility === "public" || post.visibility === "unlisted";
+  const isPublic = canQuote({ ...post, deleted_at: null });
   return new Note({
     id: new URL(post.iri),
     attribution: new URL(author.iri),
@@ -88,7 +90,7 @@ export function postToNote(details: PostDetails, urls: NoteUrls): Note {
     quote: post.quote_iri ? new URL(post.quote_iri) : null,
     quoteUrl: post.quote_iri ? new URL(post.quote_iri) : null,
     quoteAuthorization: post.quote_authorization_iri ? new URL(post.quote_authorization_iri) : null,
-    attachments: media.map((m) => attachment(m, urls)),
+    attachments: media.map((m) => attachment(m, urls, post.show_prompt === 1)),
     tags: [
       ...tags.map((t) => new Hashtag({ name: `#${t}`, href: urls.tag(t) })),
       ...mentions.map((a) => new Mention({ href: new URL(a.iri), name: `@${a.username}@${a.domain ?? new URL(a.iri).host}` })),

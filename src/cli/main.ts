@@ -1,3 +1,4 @@
+import { VISIBILITIES } from "../domain/visibility.ts";
 import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import { parseArgs, type ParseArgsConfig } from "node:util";
@@ -28,6 +29,10 @@ Commands:
   delete --account U --post ID|URL
   follow --account U --target @user@host|URL
   unfollow --account U --target @user@host|URL
+  block|unblock --account U --target @user@host|URL|username
+                                Block (no follows either way, no interaction; their server gets a Block) or lift it
+  mute|unmute --account U --target @user@host|URL|username
+                                Mute (their posts leave your timelines; nothing is sent) or lift it
 
 Configuration comes from environment variables and an optional .env file (see README).`;
 
@@ -195,6 +200,37 @@ async function cmdFollow(config: Config, argv: string[], unfollow: boolean): Pro
   return 0;
 }
 
+/** Blocks or mutes (or lifts either): the other account by @user@host, URL, or a local username. */
+async function cmdRelation(config: Config, argv: string[], kind: "block" | "mute", undo: boolean): Promise<number> {
+  const v = args(argv, { account: { type: "string" }, target: { type: "string" } });
+  const username = required(v, "account");
+  const query = required(v, "target").trim();
+  const pictor = await open(config);
+  try {
+    const account = await pictor.accounts.getLocalByUsername(username);
+    if (!account) throw new DomainError(404, `No local account "${username}"`, "not_found");
+    const target = /^[A-Za-z0-9_]+$/.test(query) ? await pictor.accounts.getLocalByUsername(query) : await pictor.resolveAccount(query);
+    if (!target) throw new DomainError(404, `No local account "${query}"`, "not_found");
+    const handle = `@${target.username}@${target.domain ?? pictor.urls.host}`;
+    const { moderation } = pictor;
+    if (kind === "block") {
+      if (undo) console.log((await moderation.unblockAccount(account, target)) ? `@${account.username} no longer blocks ${handle}` : `@${account.username} was not blocking ${handle}`);
+      else {
+        await moderation.blockAccount(account, target);
+        console.log(`@${account.username} blocks ${handle}`);
+      }
+    } else if (undo) {
+      console.log((await moderation.unmuteAccount(account, target)) ? `@${account.username} no longer mutes ${handle}` : `@${account.username} was not muting ${handle}`);
+    } else {
+      await moderation.muteAccount(account, target);
+      console.log(`@${account.username} mutes ${handle}`);
+    }
+  } finally {
+    await pictor.close();
+  }
+  return 0;
+}
+
 function intOption(values: Record<string, unknown>, name: string): number | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
@@ -273,7 +309,7 @@ async function cmdPost(config: Config, argv: string[]): Promise<number> {
   const username = required(v, "account");
   required(v, "prompt");
   const visibility = (v.visibility as string | undefined) ?? "public";
-  if (!["public", "unlisted", "followers", "direct"].includes(visibility)) {
+  if (!(VISIBILITIES as readonly string[]).includes(visibility)) {
     throw new UsageError("--visibility must be public, unlisted, followers or direct");
   }
   const pictor = await open(config);
@@ -386,6 +422,11 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdFollow(config, rest, false);
       case "unfollow":
         return await cmdFollow(config, rest, true);
+      case "block":
+      case "unblock":
+      case "mute":
+      case "unmute":
+        return await cmdRelation(config, rest, command.endsWith("block") ? "block" : "mute", command.startsWith("un"));
       default:
         throw new UsageError(`Unknown command "${command}". Run "pictor help" for the list.`);
     }

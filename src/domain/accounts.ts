@@ -1,3 +1,4 @@
+import { VISIBILITIES } from "./visibility.ts";
 import type { webcrypto } from "node:crypto";
 import { exportJwk, generateCryptoKeyPair } from "@fedify/fedify";
 import type { Db } from "../storage/db.ts";
@@ -299,7 +300,7 @@ export class AccountService {
   }
 
   async setPreferences(accountId: string, prefs: { defaultVisibility: Visibility; showPromptDefault: boolean }): Promise<void> {
-    if (!["public", "unlisted", "followers", "direct"].includes(prefs.defaultVisibility)) throw invalid("Unknown visibility");
+    if (!VISIBILITIES.includes(prefs.defaultVisibility)) throw invalid("Unknown visibility");
     await this.db.kysely
       .updateTable("local_users")
       .set({ default_visibility: prefs.defaultVisibility, show_prompt_default: prefs.showPromptDefault ? 1 : 0 })

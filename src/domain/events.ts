@@ -1,4 +1,4 @@
-import type { AccountRow, FollowRow, InteractionRow, QuoteStampRow } from "../storage/schema.ts";
+import type { AccountRow, BlockRow, FollowRow, InteractionRow, QuoteStampRow } from "../storage/schema.ts";
 import type { PostDetails, PostRef } from "./posts.ts";
 
 /**
@@ -30,6 +30,13 @@ export interface DomainEventMap {
   "interaction.undone": { interaction: InteractionRow; actor: AccountRow };
   /** A local account changed its profile. */
   "account.updated": { account: AccountRow };
+  /**
+   * A local account blocked another (first time for this pair), or lifted the
+   * block. Follows between the two were removed with the block; those removals
+   * came as their own follow.undone / follow.rejected events.
+   */
+  "account.blocked": { block: BlockRow; blocker: AccountRow; target: AccountRow };
+  "account.unblocked": { block: BlockRow; blocker: AccountRow; target: AccountRow };
   /** A local account is about to be deleted: tell everyone who knew it (before its keys go). */
   "account.deleted": { account: AccountRow; recipients: AccountRow[] };
   /** A quote of a local post was allowed (answer with Accept + stamp), refused, or revoked. */

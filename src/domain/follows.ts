@@ -2,8 +2,9 @@ import type { Db } from "../storage/db.ts";
 import type { AccountRow, FollowRow } from "../storage/schema.ts";
 import { newId, nowIso } from "../storage/time.ts";
 import type { LocalUrls } from "../urls.ts";
-import { invalid, notFound } from "./errors.ts";
+import { DomainError, invalid, notFound } from "./errors.ts";
 import type { DomainEvents } from "./events.ts";
+import type { ModerationService } from "./moderation.ts";
 
 export interface Page<T> {
   items: T[];
@@ -21,6 +22,7 @@ export class FollowService {
     private readonly db: Db,
     private readonly urls: LocalUrls,
     private readonly events: DomainEvents,
+    private readonly moderation: Pick<ModerationService, "blocks">,
   ) {}
 
   async getByIri(iri: string): Promise<FollowRow | undefined> {
@@ -109,6 +111,8 @@ export class FollowService {
   async follow(follower: AccountRow, target: AccountRow): Promise<FollowRow> {
     if (follower.domain !== null) throw invalid("Only local accounts can follow from here");
     if (follower.id === target.id) throw invalid("An account cannot follow itself");
+    if (await this.moderation.blocks(follower.id, target.id)) throw invalid("Unblock this account before following it");
+    if (await this.moderation.blocks(target.id, follower.id)) throw new DomainError(403, "You cannot follow this account", "forbidden");
     const existing = await this.getByPair(follower.id, target.id);
     if (existing) return existing;
     const id = newId();

@@ -1,9 +1,11 @@
+import { canBoost, viewerOf } from "./visibility.ts";
 import type { Db } from "../storage/db.ts";
 import type { AccountRow, InteractionRow } from "../storage/schema.ts";
 import { newId, nowIso } from "../storage/time.ts";
 import type { LocalUrls } from "../urls.ts";
-import { DomainError, invalid } from "./errors.ts";
+import { DomainError, invalid, notFound } from "./errors.ts";
 import type { DomainEvents } from "./events.ts";
+import type { ModerationService } from "./moderation.ts";
 import type { PostDetails, PostRef } from "./posts.ts";
 
 export type InteractionType = InteractionRow["type"];
@@ -14,6 +16,7 @@ export class InteractionService {
     private readonly db: Db,
     private readonly urls: LocalUrls,
     private readonly events: DomainEvents,
+    private readonly moderation: Pick<ModerationService, "isBlocked">,
   ) {}
 
   /**
@@ -48,10 +51,8 @@ export class InteractionService {
 
   /** A remote account liked or boosted a post we know. */
   async receive(type: InteractionType, actor: AccountRow, details: PostRef, iri: string): Promise<boolean> {
-    if (type === "boost" && !(details.post.visibility === "public" || details.post.visibility === "unlisted")) {
-      // Non-public posts can be boosted only by their author.
-      if (actor.id !== details.author.id) return false;
-    }
+    // Non-public posts can be boosted only by their author.
+    if (type === "boost" && !canBoost(viewerOf(actor), details.post)) return false;
     const row = await this.#record(type, actor, details, iri);
     if (row) await this.events.emit("interaction.received", { interaction: row, actor, details });
     return row !== null;
@@ -69,8 +70,9 @@ export class InteractionService {
   async act(type: InteractionType, account: AccountRow, details: PostDetails): Promise<InteractionRow> {
     if (account.domain !== null) throw invalid("Only local accounts act from here");
     if (details.post.deleted_at) throw new DomainError(410, "That post was deleted", "gone");
-    const isPublic = details.post.visibility === "public" || details.post.visibility === "unlisted";
-    if (type === "boost" && !isPublic && details.author.id !== account.id) throw invalid("Only public posts can be boosted");
+    // A block either way hides the post, as if it were not there.
+    if (details.author.id !== account.id && (await this.moderation.isBlocked(account.id, details.author.id))) throw notFound("Post");
+    if (type === "boost" && !canBoost(viewerOf(account), details.post)) throw invalid("Only public posts can be boosted");
     const existing = await this.find(type, account.id, details.post.id);
     if (existing) return existing;
     const id = newId();

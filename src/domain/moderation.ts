@@ -1,15 +1,19 @@
 import type { Db } from "../storage/db.ts";
-import type { AccountRow, ReportRow } from "../storage/schema.ts";
+import type { AccountRow, BlockRow, FollowRow, ReportRow } from "../storage/schema.ts";
 import { newId, nowIso } from "../storage/time.ts";
+import type { LocalUrls } from "../urls.ts";
 import { invalid } from "./errors.ts";
+import type { DomainEvents } from "./events.ts";
 
-/** Blocks and reports: what admins review, and what stops relationships. */
+/** Blocks, mutes and reports: what admins review, and what stops relationships. */
 export class ModerationService {
   /** Blocked domains, cached briefly so every delivery and inbox check does not hit the database. */
   #blocked: { domains: Set<string>; until: number } | null = null;
 
   constructor(
     private readonly db: Db,
+    private readonly urls: LocalUrls,
+    private readonly events: DomainEvents,
     private readonly cacheMs = 10_000,
   ) {}
 
@@ -51,7 +55,129 @@ export class ModerationService {
     return false;
   }
 
-  /** `blocker` blocks `target`: follows both ways end. Idempotent on the Block's IRI. */
+  /**
+   * A local account blocks another (local or remote): follows both ways end
+   * (the other server gets Undo/Reject for them, then a Block), and the
+   * blocker's notifications from the target go. Safe to repeat: the same pair
+   * keeps its one row and emits nothing again.
+   */
+  async blockAccount(blocker: AccountRow, target: AccountRow): Promise<BlockRow> {
+    if (blocker.domain !== null) throw invalid("Only local accounts can block from here");
+    if (blocker.id === target.id) throw invalid("An account cannot block itself");
+    const id = newId();
+    const row: BlockRow = { id, iri: this.urls.activity("block", id).href, account_id: blocker.id, target_id: target.id, created_at: nowIso() };
+    const { created, removed } = await this.db.kysely.transaction().execute(async (trx) => {
+      const inserted = await trx.insertInto("blocks").values(row).onConflict((oc) => oc.doNothing()).returning("id").execute();
+      const removed: FollowRow[] = await trx
+        .deleteFrom("follows")
+        .where((eb) =>
+          eb.or([
+            eb.and([eb("follower_id", "=", blocker.id), eb("following_id", "=", target.id)]),
+            eb.and([eb("follower_id", "=", target.id), eb("following_id", "=", blocker.id)]),
+          ]),
+        )
+        .returningAll()
+        .execute();
+      await trx.deleteFrom("notifications").where("account_id", "=", blocker.id).where("actor_id", "=", target.id).execute();
+      return { created: inserted.length > 0, removed };
+    });
+    // Tell the other server which follows ended, as Mastodon does before its Block (local pairs need no federation).
+    for (const follow of removed) {
+      if (target.domain === null) continue;
+      if (follow.follower_id === blocker.id) await this.events.emit("follow.undone", { follow, follower: blocker, following: target });
+      else await this.events.emit("follow.rejected", { follow, follower: target, following: blocker });
+    }
+    if (!created) return (await this.#blockOf(blocker.id, target.id)) ?? row;
+    await this.events.emit("account.blocked", { block: row, blocker, target });
+    return row;
+  }
+
+  /** A local account lifts its block; the other server gets Undo{Block}. Returns whether there was one. */
+  async unblockAccount(blocker: AccountRow, target: AccountRow): Promise<boolean> {
+    const rows = await this.db.kysely
+      .deleteFrom("blocks")
+      .where("account_id", "=", blocker.id)
+      .where("target_id", "=", target.id)
+      .returningAll()
+      .execute();
+    for (const block of rows) await this.events.emit("account.unblocked", { block, blocker, target });
+    return rows.length > 0;
+  }
+
+  /** A local account mutes another: nothing is sent. Returns whether the mute is new. */
+  async muteAccount(account: AccountRow, target: AccountRow): Promise<boolean> {
+    if (account.domain !== null) throw invalid("Only local accounts can mute from here");
+    if (account.id === target.id) throw invalid("An account cannot mute itself");
+    const rows = await this.db.kysely
+      .insertInto("mutes")
+      .values({ id: newId(), account_id: account.id, target_id: target.id, created_at: nowIso() })
+      .onConflict((oc) => oc.doNothing())
+      .returning("id")
+      .execute();
+    return rows.length > 0;
+  }
+
+  async unmuteAccount(account: AccountRow, target: AccountRow): Promise<boolean> {
+    const r = await this.db.kysely.deleteFrom("mutes").where("account_id", "=", account.id).where("target_id", "=", target.id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  /** Whether `accountId` blocks `targetId` (one way only; see isBlocked for either way). */
+  async blocks(accountId: string, targetId: string): Promise<boolean> {
+    return (await this.#blockOf(accountId, targetId)) !== undefined;
+  }
+
+  /** Whether `accountId` mutes `targetId`. */
+  async mutes(accountId: string, targetId: string): Promise<boolean> {
+    const row = await this.db.kysely.selectFrom("mutes").select("id").where("account_id", "=", accountId).where("target_id", "=", targetId).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** How a viewer stands with another account, for a profile page. */
+  async relationship(viewerId: string, targetId: string): Promise<{ blocking: boolean; blockedBy: boolean; muting: boolean }> {
+    const [blocks, muting] = await Promise.all([
+      this.db.kysely
+        .selectFrom("blocks")
+        .select("account_id")
+        .where((eb) =>
+          eb.or([
+            eb.and([eb("account_id", "=", viewerId), eb("target_id", "=", targetId)]),
+            eb.and([eb("account_id", "=", targetId), eb("target_id", "=", viewerId)]),
+          ]),
+        )
+        .execute(),
+      this.mutes(viewerId, targetId),
+    ]);
+    return { blocking: blocks.some((b) => b.account_id === viewerId), blockedBy: blocks.some((b) => b.account_id === targetId), muting };
+  }
+
+  /** The accounts `accountId` blocks, most recent first. */
+  async blockedBy(accountId: string): Promise<AccountRow[]> {
+    return this.db.kysely
+      .selectFrom("blocks")
+      .innerJoin("accounts", "accounts.id", "blocks.target_id")
+      .selectAll("accounts")
+      .where("blocks.account_id", "=", accountId)
+      .orderBy("blocks.id", "desc")
+      .execute();
+  }
+
+  /** The accounts `accountId` mutes, most recent first. */
+  async mutedBy(accountId: string): Promise<AccountRow[]> {
+    return this.db.kysely
+      .selectFrom("mutes")
+      .innerJoin("accounts", "accounts.id", "mutes.target_id")
+      .selectAll("accounts")
+      .where("mutes.account_id", "=", accountId)
+      .orderBy("mutes.id", "desc")
+      .execute();
+  }
+
+  async #blockOf(accountId: string, targetId: string): Promise<BlockRow | undefined> {
+    return this.db.kysely.selectFrom("blocks").selectAll().where("account_id", "=", accountId).where("target_id", "=", targetId).executeTakeFirst();
+  }
+
+  /** A remote `blocker` blocks a local `target` (an inbound Block): follows both ways end. Idempotent on the Block's IRI. */
   async block(iri: string, blocker: AccountRow, target: AccountRow): Promise<boolean> {
     return this.db.kysely.transaction().execute(async (trx) => {
       const rows = await trx

@@ -2,17 +2,26 @@ import type { Db } from "../storage/db.ts";
 import type { AccountRow, NotificationRow, NotificationType, PostRow } from "../storage/schema.ts";
 import { newId, nowIso } from "../storage/time.ts";
 import type { DomainEvents } from "./events.ts";
+import type { ModerationService } from "./moderation.ts";
+import { accountVisibleTo } from "./visibility.ts";
 
 export interface NotificationView extends NotificationRow {
   actor: AccountRow;
 }
 
 export class NotificationService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly moderation: Pick<ModerationService, "blocks">,
+  ) {}
 
-  /** Notifies a local account; the same source notifies once. Returns whether a new one was made. */
+  /**
+   * Notifies a local account; the same source notifies once, and an account
+   * it blocks never does. Returns whether a new one was made.
+   */
   async notify(input: { account: AccountRow; type: NotificationType; actor: AccountRow; post?: PostRow | null; sourceIri: string }): Promise<boolean> {
     if (input.account.domain !== null || input.account.id === input.actor.id) return false;
+    if (await this.moderation.blocks(input.account.id, input.actor.id)) return false;
     const rows = await this.db.kysely
       .insertInto("notifications")
       .values({
@@ -55,6 +64,8 @@ export class NotificationService {
         "accounts.url as a_url",
       ])
       .where("notifications.account_id", "=", accountId)
+      // Notifications from accounts the reader blocks, mutes or may not see (suspended, blocked domains) stay hidden.
+      .where(accountVisibleTo({ kind: "account", id: accountId, isLocal: true }, "notifications.actor_id", "list"))
       .orderBy("notifications.id", "desc")
       .limit(limit + 1);
     if (opts.cursor) q = q.where("notifications.id", "<", opts.cursor);
@@ -73,6 +84,7 @@ export class NotificationService {
       .select((e) => e.fn.countAll().as("n"))
       .where("account_id", "=", accountId)
       .where("read_at", "is", null)
+      .where(accountVisibleTo({ kind: "account", id: accountId, isLocal: true }, "notifications.actor_id", "list"))
       .executeTakeFirstOrThrow();
     return Number(r.n);
   }

@@ -1,3 +1,4 @@
+import { VISIBILITIES } from "./visibility.ts";
 import type { Transaction } from "kysely";
 import type { Db } from "../storage/db.ts";
 import type { AccountRow, Database, MediaRow, PostRow, Visibility } from "../storage/schema.ts";
@@ -7,7 +8,7 @@ import { DomainError, invalid, notFound } from "./errors.ts";
 import type { DomainEvents } from "./events.ts";
 import { parseCaption, renderCaption } from "./text.ts";
 
-export const VISIBILITIES: readonly Visibility[] = ["public", "unlisted", "followers", "direct"];
+export { VISIBILITIES };
 export const MAX_MEDIA = 4;
 export const MAX_ALT = 1500;
 export const MAX_CAPTION = 5000;
@@ -69,6 +70,21 @@ export interface MentionResolver {
   resolve(username: string, host: string | null): Promise<AccountRow | null>;
 }
 
+/** The alt text an image gets: what the author wrote; else its prompt, but only when the prompt is shown. */
+export function altFor(written: string | null | undefined, prompt: string | null, showPrompt: boolean): string {
+  if (written) return written;
+  return showPrompt ? (prompt ?? "") : "";
+}
+
+/**
+ * The alt text to show or send for an image. With the prompt hidden, an alt
+ * text that is just the prompt (filled in while it was shown) is not used.
+ */
+export function publicAlt(m: Pick<MediaRow, "alt" | "prompt">, showPrompt: boolean): string {
+  if (!showPrompt && m.prompt && m.alt.trim() === m.prompt.trim()) return "";
+  return m.alt;
+}
+
 function checkText(value: string | null | undefined, max: number, what: string): string | null {
   if (value == null) return null;
   const v = value.trim();
@@ -112,6 +128,7 @@ export class PostService {
     const caption = checkText(input.caption ?? "", MAX_CAPTION, "The caption") ?? "";
     const summary = checkText(input.summary, MAX_SUMMARY, "The content warning");
     const alts = (input.alts ?? []).map((a) => checkText(a, MAX_ALT, "Alt text"));
+    const showPrompt = input.showPrompt !== false;
     const media = await this.db.kysely.selectFrom("media").selectAll().where("id", "in", ids).execute();
     for (const id of ids) {
       const m = media.find((x) => x.id === id);
@@ -132,7 +149,7 @@ export class PostService {
       summary,
       sensitive: input.sensitive || summary ? 1 : 0,
       visibility,
-      show_prompt: input.showPrompt === false ? 0 : 1,
+      show_prompt: showPrompt ? 1 : 0,
       in_reply_to_iri: input.inReplyTo ?? null,
       quote_iri: input.quote ?? null,
       published_at: now,
@@ -146,7 +163,7 @@ export class PostService {
         const m = media.find((x) => x.id === mediaId)!;
         const r = await trx
           .updateTable("media")
-          .set({ post_id: id, position, alt: alts[position] ?? m.prompt ?? "" })
+          .set({ post_id: id, position, alt: altFor(alts[position], m.prompt, showPrompt) })
           .where("id", "=", mediaId)
           .where("post_id", "is", null)
           .executeTakeFirst();
@@ -169,6 +186,7 @@ export class PostService {
     const caption = edit.caption !== undefined ? (checkText(edit.caption, MAX_CAPTION, "The caption") ?? "") : current.post.caption ?? "";
     const summary = edit.summary !== undefined ? checkText(edit.summary, MAX_SUMMARY, "The content warning") : current.post.summary;
     const alts = edit.alts?.map((a) => checkText(a, MAX_ALT, "Alt text"));
+    const showPrompt = edit.showPrompt === undefined ? current.post.show_prompt === 1 : edit.showPrompt;
     const rendered = await this.#render(caption);
     const now = nowIso();
     await this.db.kysely.transaction().execute(async (trx) => {
@@ -179,15 +197,15 @@ export class PostService {
           content_html: rendered.html,
           summary,
           sensitive: (edit.sensitive ?? current.post.sensitive === 1) || summary ? 1 : 0,
-          show_prompt: edit.showPrompt === undefined ? current.post.show_prompt : edit.showPrompt ? 1 : 0,
+          show_prompt: showPrompt ? 1 : 0,
           updated_at: now,
         })
         .where("id", "=", postId)
         .execute();
-      if (alts) {
-        for (const [i, m] of current.media.entries()) {
-          if (alts[i] !== undefined) await trx.updateTable("media").set({ alt: alts[i] ?? m.prompt ?? "" }).where("id", "=", m.id).execute();
-        }
+      for (const [i, m] of current.media.entries()) {
+        // A hidden prompt never stays behind as alt text.
+        const alt = alts?.[i] !== undefined ? altFor(alts[i], m.prompt, showPrompt) : publicAlt(m, showPrompt);
+        if (alt !== m.alt) await trx.updateTable("media").set({ alt }).where("id", "=", m.id).execute();
       }
       await trx.deleteFrom("post_tags").where("post_id", "=", postId).execute();
       if (rendered.tags.length) await trx.insertInto("post_tags").values(rendered.tags.map((tag) => ({ post_id: postId, tag }))).execute();
@@ -410,70 +428,6 @@ export class PostService {
     return { post, author, media, tags: tags.map((t) => t.tag), mentions };
   }
 
-  /** Public and unlisted posts of an account, newest first (the outbox). */
-  async listPublic(accountId: string, opts: { cursor?: string | null; limit?: number } = {}): Promise<{ items: PostDetails[]; nextCursor: string | null }> {
-    const limit = Math.min(Math.max(opts.limit ?? 20, 1), 100);
-    let q = this.db.kysely
-      .selectFrom("posts")
-      .selectAll()
-      .where("account_id", "=", accountId)
-      .where("visibility", "in", ["public", "unlisted"])
-      .where("deleted_at", "is", null)
-      .orderBy("id", "desc")
-      .limit(limit + 1);
-    if (opts.cursor) q = q.where("id", "<", opts.cursor);
-    const rows = await q.execute();
-    const items = await Promise.all(rows.slice(0, limit).map((p) => this.#withDetails(p)));
-    return { items, nextCursor: rows.length > limit ? rows[limit - 1].id : null };
-  }
-
-  /** Public and unlisted replies to a post, oldest first. */
-  async publicReplies(iri: string, opts: { cursor?: string | null; limit?: number } = {}): Promise<{ items: PostDetails[]; nextCursor: string | null }> {
-    const limit = Math.min(Math.max(opts.limit ?? 20, 1), 100);
-    let q = this.db.kysely
-      .selectFrom("posts")
-      .select("id")
-      .where("in_reply_to_iri", "=", iri)
-      .where("visibility", "in", ["public", "unlisted"])
-      .where("deleted_at", "is", null)
-      .orderBy("id")
-      .limit(limit + 1);
-    if (opts.cursor) q = q.where("id", ">", opts.cursor);
-    const rows = await q.execute();
-    const page = rows.slice(0, limit);
-    const found = await this.detailsMany(page.map((r) => r.id));
-    return { items: page.map((r) => found.get(r.id)).filter((d): d is PostDetails => Boolean(d)), nextCursor: rows.length > limit ? page[page.length - 1].id : null };
-  }
-
-  async countPublicReplies(iri: string): Promise<number> {
-    const r = await this.db.kysely
-      .selectFrom("posts")
-      .select((e) => e.fn.countAll().as("n"))
-      .where("in_reply_to_iri", "=", iri)
-      .where("visibility", "in", ["public", "unlisted"])
-      .where("deleted_at", "is", null)
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
-  }
-
-  /** The hashtags of the most public posts in the last `days` days. */
-  async trendingTags(limit = 10, days = 7): Promise<Array<{ tag: string; uses: number }>> {
-    const since = nowIso(new Date(Date.now() - days * 86400_000));
-    const rows = await this.db.kysely
-      .selectFrom("post_tags")
-      .innerJoin("posts", "posts.id", "post_tags.post_id")
-      .select(["post_tags.tag", (e) => e.fn.countAll().as("uses")])
-      .where("posts.visibility", "=", "public")
-      .where("posts.deleted_at", "is", null)
-      .where("posts.published_at", ">", since)
-      .groupBy("post_tags.tag")
-      .orderBy("uses", "desc")
-      .orderBy("post_tags.tag")
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ tag: r.tag, uses: Number(r.uses) }));
-  }
-
   /** Posts by local accounts that are not deleted (for NodeInfo). */
   async countLocal(): Promise<number> {
     const r = await this.db.kysely
@@ -484,38 +438,5 @@ export class PostService {
       .where("posts.deleted_at", "is", null)
       .executeTakeFirstOrThrow();
     return Number(r.n);
-  }
-
-  async countPublic(accountId: string): Promise<number> {
-    const r = await this.db.kysely
-      .selectFrom("posts")
-      .select((e) => e.fn.countAll().as("n"))
-      .where("account_id", "=", accountId)
-      .where("visibility", "in", ["public", "unlisted"])
-      .where("deleted_at", "is", null)
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
-  }
-
-  /**
-   * Whether `viewer` (an account IRI, or null when anonymous) may see the post.
-   * Public and unlisted: anyone. Followers-only: the author, accepted followers
-   * and mentioned accounts. Direct: the author and mentioned accounts.
-   */
-  async canView(details: PostRef, viewerIri: string | null): Promise<boolean> {
-    const { post, author, mentions } = details;
-    if (post.visibility === "public" || post.visibility === "unlisted") return true;
-    if (!viewerIri) return false;
-    if (viewerIri === author.iri || mentions.some((m) => m.iri === viewerIri)) return true;
-    if (post.visibility === "direct") return false;
-    const follow = await this.db.kysely
-      .selectFrom("follows")
-      .innerJoin("accounts", "accounts.id", "follows.follower_id")
-      .select("follows.id")
-      .where("follows.following_id", "=", author.id)
-      .where("follows.state", "=", "accepted")
-      .where("accounts.iri", "=", viewerIri)
-      .executeTakeFirst();
-    return follow !== undefined;
   }
 }

@@ -1,3 +1,4 @@
+import { canQuote } from "./visibility.ts";
 import type { Db } from "../storage/db.ts";
 import type { AccountRow, QuoteStampRow } from "../storage/schema.ts";
 import { newId, nowIso } from "../storage/time.ts";
@@ -19,7 +20,7 @@ export class QuoteService {
   ) {}
 
   static quotable(details: PostDetails): boolean {
-    return !details.post.deleted_at && (details.post.visibility === "public" || details.post.visibility === "unlisted");
+    return canQuote(details.post);
   }
 
   /** Someone asks to quote a local post. Idempotent on the request's IRI. */

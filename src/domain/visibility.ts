@@ -20,12 +20,24 @@ import type { AccountRow, Visibility } from "../storage/schema.ts";
  * not enough) and mentioned accounts; direct posts by mentioned accounts.
  */
 
-/** Who is looking: nobody signed in, or an account (local, or remote from a verified signature). */
-export type Viewer = { readonly kind: "anonymous" } | { readonly kind: "account"; readonly id: string; readonly isLocal: boolean };
+/**
+ * Who is looking: nobody signed in; an account we know (local, or remote from
+ * a verified signature); or a stranger, a remote actor with a verified
+ * signature that we have not stored (seen as anonymous, unless its domain is blocked).
+ */
+export type Viewer =
+  | { readonly kind: "anonymous" }
+  | { readonly kind: "account"; readonly id: string; readonly isLocal: boolean }
+  | { readonly kind: "stranger"; readonly host: string };
+
+/** A signed-in viewer, for reads that only make sense for an account (the home timeline). */
+export type AccountViewer = Extract<Viewer, { kind: "account" }>;
 
 export const ANONYMOUS: Viewer = Object.freeze({ kind: "anonymous" });
 
 /** The viewer an account row stands for; null or undefined is anonymous. */
+export function viewerOf(account: Pick<AccountRow, "id" | "domain">): AccountViewer;
+export function viewerOf(account: Pick<AccountRow, "id" | "domain"> | null | undefined): Viewer;
 export function viewerOf(account: Pick<AccountRow, "id" | "domain"> | null | undefined): Viewer {
   return account ? { kind: "account", id: account.id, isLocal: account.domain === null } : ANONYMOUS;
 }
@@ -65,6 +77,9 @@ export const NO_RELATIONS: Relations = {
   blockedDomains: new Set(),
 };
 
+/** Every visibility a post can have, widest first. */
+export const VISIBILITIES: readonly Visibility[] = ["public", "unlisted", "followers", "direct"];
+
 const PUBLICLY_VISIBLE: readonly Visibility[] = ["public", "unlisted"];
 
 /** Whether anyone at all, signed in or not, may see posts of this visibility. */
@@ -89,6 +104,7 @@ export function canSeeAccount(
 ): boolean {
   if (account.deleted_at || account.suspended_at) return false;
   if (domainBlocked(account.domain, relations.blockedDomains)) return false;
+  if (viewer.kind === "stranger") return !domainBlocked(viewer.host, relations.blockedDomains);
   if (viewer.kind === "anonymous") return true;
   if (domainBlocked(relations.viewerDomain, relations.blockedDomains)) return false;
   if (viewer.id === account.id) return true;
@@ -102,10 +118,30 @@ export function canSee(viewer: Viewer, facts: PostFacts, relations: Relations, p
   if (post.deleted_at) return false;
   if (!canSeeAccount(viewer, author, relations, purpose)) return false;
   if (isPubliclyVisible(post.visibility)) return true;
-  if (viewer.kind === "anonymous") return false;
+  if (viewer.kind !== "account") return false;
   if (viewer.id === author.id) return true;
   if (facts.mentions.some((m) => m.id === viewer.id)) return true;
   return post.visibility === "followers" && relations.following.has(author.id);
+}
+
+/** Whether the viewer may boost a post they can see: anyone when it is public or unlisted, else only its author. */
+export function canBoost(viewer: Viewer, post: { visibility: Visibility; account_id: string }): boolean {
+  return isPubliclyVisible(post.visibility) || (viewer.kind === "account" && viewer.id === post.account_id);
+}
+
+/** Whether a post may be quoted by others (FEP-044f stamps are given for these only). */
+export function canQuote(post: { visibility: Visibility; deleted_at: string | null }): boolean {
+  return !post.deleted_at && isPubliclyVisible(post.visibility);
+}
+
+/** Whether a post is delivered to its author's followers (every visibility but direct). */
+export function reachesFollowers(visibility: Visibility): boolean {
+  return visibility !== "direct";
+}
+
+/** Whether the viewer may read a post's prompt: the author always, others when the author shows it. */
+export function canSeePrompt(viewer: Viewer, post: { show_prompt: number; account_id: string }): boolean {
+  return post.show_prompt === 1 || (viewer.kind === "account" && viewer.id === post.account_id);
 }
 
 // The SQL form. Column references go through sql.ref so the expressions work in any query that aliases posts as `p`.
@@ -124,6 +160,7 @@ export function accountVisibleTo(viewer: Viewer, accountIdColumn: string, purpos
     const alive = sql<SqlBool>`exists (select 1 from accounts va where va.id = ${ref} and va.deleted_at is null and va.suspended_at is null
       and (va.domain is null or not ${hostBlockedSql(sql.ref("va.domain"))}))`;
     if (viewer.kind === "anonymous") return alive;
+    if (viewer.kind === "stranger") return sql<SqlBool>`(${alive} and not ${hostBlockedSql(sql`${viewer.host.toLowerCase()}`)})`;
     const v = viewer.id;
     const viewerOk = sql<SqlBool>`not exists (select 1 from accounts vv where vv.id = ${v} and vv.domain is not null and ${hostBlockedSql(sql.ref("vv.domain"))})`;
     const unblocked = sql<SqlBool>`not exists (select 1 from blocks vb where (vb.account_id = ${v} and vb.target_id = ${ref}) or (vb.account_id = ${ref} and vb.target_id = ${v}))`;
@@ -137,7 +174,7 @@ export function visibleTo(viewer: Viewer, purpose: Purpose = "list") {
   return (eb: AnyEb): Expression<SqlBool> => {
     const base = sql<SqlBool>`(p.deleted_at is null and ${accountVisibleTo(viewer, "p.account_id", purpose)(eb)})`;
     const open = sql<SqlBool>`p.visibility in ('public', 'unlisted')`;
-    if (viewer.kind === "anonymous") return sql<SqlBool>`(${base} and ${open})`;
+    if (viewer.kind !== "account") return sql<SqlBool>`(${base} and ${open})`;
     const v = viewer.id;
     return sql<SqlBool>`(${base} and (${open} or p.account_id = ${v}
       or exists (select 1 from post_mentions vpm where vpm.post_id = p.id and vpm.account_id = ${v})
@@ -145,9 +182,19 @@ export function visibleTo(viewer: Viewer, purpose: Purpose = "list") {
   };
 }
 
-/** Posts that belong in public timelines (local, federated, hashtags): public ones, not unlisted. */
+/** Whether a post belongs in public timelines and feeds (local, federated, hashtags, Atom): public, not unlisted. */
+export function isListedPublicly(visibility: Visibility): boolean {
+  return visibility === "public";
+}
+
+/** The SQL form of `isListedPublicly`, over posts aliased `p`. */
 export function listedPublicly() {
   return (_eb: AnyEb): Expression<SqlBool> => sql<SqlBool>`p.visibility = 'public'`;
+}
+
+/** Direct posts (over posts aliased `p`): the home timeline takes these from anyone who mentions the viewer. */
+export function directOnly() {
+  return (_eb: AnyEb): Expression<SqlBool> => sql<SqlBool>`p.visibility = 'direct'`;
 }
 
 /** Loads the facts `canSee` needs, in a fixed number of queries whatever the number of authors. */
@@ -158,7 +205,7 @@ export class VisibilityRules {
     const k = this.db.kysely;
     const ids = [...new Set(authorIds)];
     const blockedDomains = new Set((await k.selectFrom("domain_blocks").select("domain").execute()).map((r) => r.domain));
-    if (viewer.kind === "anonymous" || ids.length === 0) {
+    if (viewer.kind !== "account" || ids.length === 0) {
       const viewerDomain = viewer.kind === "account" ? await this.#domainOf(viewer.id) : null;
       return { ...NO_RELATIONS, viewerDomain, blockedDomains };
     }

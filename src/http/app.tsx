@@ -10,11 +10,13 @@ import type { GenerationService } from "../domain/generations.ts";
 import type { InstanceService } from "../domain/instance.ts";
 import type { InteractionService } from "../domain/interactions.ts";
 import type { ModerationService } from "../domain/moderation.ts";
-import type { Db } from "../storage/db.ts";
 import type { NotificationService } from "../domain/notifications.ts";
 import type { PostService } from "../domain/posts.ts";
+import { ANONYMOUS, type VisibilityRules } from "../domain/visibility.ts";
+import type { MediaReader } from "../read/media.ts";
+import type { PostReader } from "../read/posts.ts";
+import type { TimelineReader } from "../read/timelines.ts";
 import type { SessionService } from "../domain/sessions.ts";
-import type { TimelineService } from "../domain/timelines.ts";
 import { mediaRoutes } from "../media/routes.ts";
 import type { MediaStore } from "../media/store.ts";
 import type { AccountRow } from "../storage/schema.ts";
@@ -29,8 +31,11 @@ export interface HttpDeps {
   federation: Federation<void>;
   accounts: AccountService;
   follows: FollowService;
+  /** Commands on posts; reads go through `reader` and `timelines`, which take a viewer. */
   posts: PostService;
-  timelines: TimelineService;
+  reader: PostReader;
+  visibility: VisibilityRules;
+  timelines: TimelineReader;
   interactions: InteractionService;
   notifications: NotificationService;
   generations: GenerationService;
@@ -41,7 +46,7 @@ export interface HttpDeps {
   updateProfile(account: AccountRow, input: Parameters<AccountService["updateProfile"]>[1]): Promise<AccountRow>;
   moderation: ModerationService;
   instance: InstanceService;
-  db: Db;
+  mediaReader: MediaReader;
   /** The models people may choose, default first; and whether the provider can remix (edit) images. */
   models: readonly string[];
   canEdit: boolean;
@@ -49,7 +54,7 @@ export interface HttpDeps {
 
 /** The whole HTTP surface: Fedify's endpoints first, then media, then the web app. */
 export function createHttpApp(deps: HttpDeps): Hono {
-  const { config, urls, accounts, posts } = deps;
+  const { config, urls, accounts } = deps;
   const logger = getLogger(["pictor", "http"]);
   const app = new Hono();
 
@@ -89,15 +94,20 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const account = await accounts.getLocalByUsername(c.req.param("username"));
     return account ? c.redirect(urls.profile(account.username).pathname, 302) : c.notFound();
   });
+  // A post's IRI: a tombstone when it was public and is gone; otherwise on to its page, which checks who may see it
+  // (the answer never depends on whether a hidden post exists).
   app.get("/users/:username/posts/:id", async (c) => {
-    const details = await posts.details(c.req.param("id"));
-    if (!details || details.author.domain !== null || details.author.username !== c.req.param("username")) return c.notFound();
-    if (details.post.deleted_at) {
-      return c.json({ "@context": "https://www.w3.org/ns/activitystreams", id: details.post.iri, type: "Tombstone", deleted: details.post.deleted_at }, 410, {
+    const found = await deps.reader.lookup(ANONYMOUS, c.req.param("id"));
+    const { username, id } = c.req.param();
+    if (found.kind === "gone" && found.details.author.domain === null && found.details.author.username === username) {
+      const { post } = found.details;
+      return c.json({ "@context": "https://www.w3.org/ns/activitystreams", id: post.iri, type: "Tombstone", deleted: post.deleted_at }, 410, {
         "Content-Type": "application/activity+json",
       });
     }
-    return c.redirect(details.post.url ?? "/", 302);
+    // ActivityPub clients asked Fedify first; here the post is missing or hidden from them, and both answer 404.
+    if (/application\/(activity|ld)\+json/.test(c.req.header("Accept") ?? "")) return c.json({ error: "Not found" }, 404);
+    return c.redirect(urls.postPage(username, id).pathname, 302);
   });
 
   app.route("/", webRoutes(deps));

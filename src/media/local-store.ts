@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import {
@@ -91,7 +91,7 @@ export class LocalDiskMediaStore implements MediaStore {
   }
 
   async get(key: string): Promise<{ bytes: Uint8Array; stat: MediaStat } | null> {
-    let fh;
+    let fh: FileHandle;
     try {
       fh = await open(this.#path(key), "r");
     } catch (e) {
@@ -108,7 +108,7 @@ export class LocalDiskMediaStore implements MediaStore {
   }
 
   async open(key: string, range?: ByteRange): Promise<{ body: ReadableStream<Uint8Array>; stat: MediaStat } | null> {
-    let fh;
+    let fh: FileHandle;
     try {
       fh = await open(this.#path(key), "r");
     } catch (e) {

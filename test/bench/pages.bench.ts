@@ -1,3 +1,4 @@
+import { viewerOf } from "../../src/domain/visibility.ts";
 import { insertGeneratedMedia } from "../helpers/media.ts";
 import { startTestPictor } from "../helpers/pictor.ts";
 import { seed } from "./seed.ts";
@@ -27,7 +28,7 @@ export async function runPagesBench(opts: { posts?: number; runs?: number } = {}
     };
     const postPage = await measure(get(post.post.url!), runs);
     const profilePage = await measure(get(`${pictor.urls.origin.origin}/@alice`), runs);
-    const home = await measure(() => pictor.timelines.home(viewer, { limit: 20 }), runs);
+    const home = await measure(() => pictor.timelines.home(viewerOf(viewer), { limit: 20 }), runs);
     const dialect = pictor.db.dialect;
     const label = `${(posts / 1000).toFixed(0)}k posts, ${dialect}`;
     console.error(`  seeded ${posts} posts in ${round(seedMs / 1000, 1)} s`);

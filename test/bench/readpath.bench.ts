@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import type { PostDetails } from "../../src/domain/posts.ts";
 import { createPictor } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { persistentStores } from "../../src/stores.ts";
@@ -47,7 +48,7 @@ export async function runReadPathBench(opts: { seconds?: number; accounts?: numb
     const viewer = await pictor.accounts.createLocal({ username: "viewer", password: "benchmark pw" });
     await seed(pictor, { accounts: opts.accounts ?? 10_000, posts: opts.posts ?? 100_000, followed: 100, viewer });
     const alice = await pictor.accounts.createLocal({ username: "alice", password: "benchmark pw" });
-    let post;
+    let post: PostDetails | undefined;
     for (let i = 0; i < 30; i++) {
       post = await pictor.posts.create(alice, { caption: `Lighthouse ${i} #sea`, mediaIds: [(await insertGeneratedMedia(pictor.db, alice.id, `lighthouse ${i}`)).id] });
     }

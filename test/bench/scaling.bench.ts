@@ -1,3 +1,4 @@
+import { ANONYMOUS, viewerOf } from "../../src/domain/visibility.ts";
 import { startTestPictor } from "../helpers/pictor.ts";
 import { addPosts, seed } from "./seed.ts";
 import { type BenchRow, measure, median, round } from "./stats.ts";
@@ -23,8 +24,8 @@ export async function runScalingBench(opts: { sizes?: number[]; runs?: number } 
       await addPosts(pictor, accountIds, size - have);
       have = size;
       console.error(`  ${size} posts (seeded in ${round((performance.now() - t0) / 1000, 1)} s)`);
-      const home = median(await measure(() => pictor.timelines.home(viewer, { limit: 20 }), runs));
-      const profile = median(await measure(() => pictor.timelines.profile(profiled, null, { limit: 20 }), runs));
+      const home = median(await measure(() => pictor.timelines.home(viewerOf(viewer), { limit: 20 }), runs));
+      const profile = median(await measure(() => pictor.timelines.profile(ANONYMOUS, profiled, { limit: 20 }), runs));
       first ??= { home, profile };
       const label = `${size >= 1e6 ? `${size / 1e6}M` : `${size / 1000}k`} posts, ${pictor.db.dialect}`;
       rows.push(

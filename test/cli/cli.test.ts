@@ -4,7 +4,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AccountService } from "../../src/domain/accounts.ts";
+import { openDb } from "../../src/storage/db.ts";
+import { LocalUrls } from "../../src/urls.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
+import { remoteAccount } from "../helpers/fixtures.ts";
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -45,6 +49,50 @@ describe("pictor CLI", () => {
     expect(l.stdout).toMatch(/@alice@pictor\.example\tAlice\tadmin/);
   });
 
+  it("blocks, unblocks, mutes and unmutes; a Block for a remote account waits on the queue", async () => {
+    expect((await pictor("account", "create", "--username", "bea", "--password", "a long password")).code).toBe(0);
+    const db = openDb(database.url);
+    try {
+      const pairs = async (table: "blocks" | "mutes") =>
+        (
+          await db.kysely
+            .selectFrom(table)
+            .innerJoin("accounts as a", "a.id", `${table}.account_id`)
+            .innerJoin("accounts as t", "t.id", `${table}.target_id`)
+            .select(["a.username as a", "t.username as t"])
+            .execute()
+        ).map((r) => `${r.a}>${r.t}`);
+      const b = await pictor("block", "--account", "alice", "--target", "bea");
+      expect(b).toMatchObject({ code: 0, stdout: "@alice blocks @bea@pictor.example\n" });
+      expect((await pictor("block", "--account", "alice", "--target", "@bea@pictor.example")).code).toBe(0);
+      expect(await pairs("blocks")).toEqual(["alice>bea"]);
+      const u = await pictor("unblock", "--account", "alice", "--target", "bea");
+      expect(u.stdout).toBe("@alice no longer blocks @bea@pictor.example\n");
+      expect((await pictor("unblock", "--account", "alice", "--target", "bea")).stdout).toBe("@alice was not blocking @bea@pictor.example\n");
+      expect(await pairs("blocks")).toEqual([]);
+
+      expect((await pictor("mute", "--account", "alice", "--target", "https://pictor.example/users/bea")).stdout).toBe("@alice mutes @bea@pictor.example\n");
+      expect(await pairs("mutes")).toEqual(["alice>bea"]);
+      expect((await pictor("unmute", "--account", "alice", "--target", "bea")).stdout).toBe("@alice no longer mutes @bea@pictor.example\n");
+      expect(await pairs("mutes")).toEqual([]);
+
+      // A remote account we know: blocking it queues a Block for its inbox (a worker sends it); muting queues nothing.
+      await new AccountService(db, new LocalUrls(new URL("https://pictor.example"))).upsertRemote(remoteAccount("rob"));
+      const queued = async () =>
+        (await db.kysely.selectFrom("queue_messages").select("message").where("queue", "=", "fedify").execute()).map((r) => r.message);
+      const before = (await queued()).length;
+      expect((await pictor("mute", "--account", "alice", "--target", "@rob@remote.example")).code).toBe(0);
+      expect((await queued()).length).toBe(before);
+      expect((await pictor("block", "--account", "alice", "--target", "@rob@remote.example")).stdout).toBe("@alice blocks @rob@remote.example\n");
+      const messages = (await queued()).slice(before);
+      expect(messages).toHaveLength(1);
+      expect(messages[0]).toContain('"Block"');
+      expect(messages[0]).toContain("https://remote.example/users/rob");
+    } finally {
+      await db.close();
+    }
+  });
+
   it("generates images with the builtin provider and posts them", async () => {
     const g = await pictor("generate", "--account", "alice", "--prompt", "a red kite over hills", "--size", "512x512", "--seed", "3", "--images", "2");
     expect(g.code).toBe(0);
@@ -73,6 +121,9 @@ describe("pictor CLI", () => {
     [["nope"], 2, /Unknown command "nope"/],
     [["follow", "--account", "nobody", "--target", "@x@y.example"], 1, /No local account "nobody"/],
     [["follow", "--account", "alice", "--target", "not a handle"], 1, /neither @user@host nor a URL/],
+    [["block", "--account", "alice", "--target", "alice"], 1, /cannot block itself/],
+    [["mute", "--account", "alice", "--target", "nobody"], 1, /No local account "nobody"/],
+    [["unblock", "--account", "alice"], 2, /--target is required/],
   ])("pictor %j fails with a one-line error", async (args, code, message) => {
     const r = await pictor(...args);
     expect(r.code).toBe(code);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DomainEvents } from "../../src/domain/events.ts";
 import { PostService } from "../../src/domain/posts.ts";
-import { TimelineService } from "../../src/domain/timelines.ts";
+import { viewerOf } from "../../src/domain/visibility.ts";
+import { TimelineReader } from "../../src/read/timelines.ts";
 import { type Db, openDb } from "../../src/storage/db.ts";
 import { LocalUrls } from "../../src/urls.ts";
 import { type Cluster, eventually, startCluster, type TestServer } from "./harness.ts";
@@ -87,9 +88,9 @@ describe("interactions between two servers", { timeout: 180_000 }, () => {
 
     // carol follows bob: bob's boost of alice's post is in carol's home timeline.
     const posts = new PostService(dbA, new LocalUrls(new URL(a.origin)), new DomainEvents(), { resolve: async () => null });
-    const timelines = new TimelineService(dbA, posts);
+    const timelines = new TimelineReader(dbA, posts);
     const carol = await dbA.kysely.selectFrom("accounts").selectAll().where("username", "=", "carol").where("domain", "is", null).executeTakeFirstOrThrow();
-    const home = await timelines.home(carol);
+    const home = await timelines.home(viewerOf(carol));
     expect(home.items.some((e) => e.boostedBy?.username === "bob" && e.details.post.iri === iri)).toBe(true);
   });
 

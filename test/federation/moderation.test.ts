@@ -56,7 +56,7 @@ describe("blocks and reports from other servers", () => {
   });
 
   it("cuts a blocked domain off both ways", async () => {
-    const moderation = new ModerationService(pictor.db, 0);
+    const moderation = new ModerationService(pictor.db, pictor.urls, pictor.events, 0);
     expect(() => ModerationService.normalizeDomain("not a domain!")).toThrow(/not a domain/);
     expect(ModerationService.normalizeDomain("https://Sub.Example.COM:8443/path")).toBe("sub.example.com");
     await pictor.moderation.blockDomain("127.0.0.1", "test");

@@ -103,10 +103,16 @@ describe("posting and delivering", () => {
     const details = await pictor.posts.create(alice, { caption: "for followers", mediaIds: [m.id], visibility: "followers" });
     const create = await waitFor(() => received("Create").find((r) => r.body.object.id === details.post.iri), 15_000, "followers-only Create");
     expect(create.body.object.to).toBe(`${TEST_ORIGIN}/users/alice/followers`);
+    // To anyone else it answers as a post that does not exist.
     const unsigned = await pictor.http.request(details.post.iri, { headers: { Accept: AP } });
-    expect(unsigned.status).toBe(401);
+    expect(unsigned.status).toBe(404);
+    const missing = details.post.iri.replace(details.post.id, "01900000-0000-7000-8000-000000000000");
+    expect((await signedGetFor(remote, missing, "bob", pictor)).status).toBe(404);
     expect((await signedGetFor(remote, details.post.iri, "bob", pictor)).status).toBe(200);
-    expect((await signedGetFor(remote, details.post.iri, "mallory", pictor)).status).toBe(401);
+    expect((await signedGetFor(remote, details.post.iri, "mallory", pictor)).status).toBe(404);
+    // Its replies collection answers its followers, as the Note does (Mastodon fetches it to show replies).
+    expect((await signedGetFor(remote, `${details.post.iri}/replies`, "bob", pictor)).status).toBe(200);
+    expect((await signedGetFor(remote, `${details.post.iri}/replies`, "mallory", pictor)).status).toBe(401);
     expect((await pictor.http.request(details.post.url!, { headers: { Accept: "text/html" } })).status).toBe(404);
   });
 });

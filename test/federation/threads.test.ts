@@ -1,3 +1,4 @@
+import { ANONYMOUS } from "../../src/domain/visibility.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Pictor } from "../../src/app.ts";
 import { startTestPictor } from "../helpers/pictor.ts";
@@ -45,7 +46,7 @@ describe("threads fetched on demand", () => {
       publishedAt: n3.published, updatedAt: null, attachments: [], tags: [], mentionIris: [],
     });
     expect(await pictor.fetchThread(start!)).toBe(3);
-    const thread = await pictor.timelines.thread(start!, null);
+    const thread = await pictor.reader.thread(ANONYMOUS, start!);
     expect(thread.ancestors.map((d) => d.post.iri)).toEqual([n1.id, n2.id]);
     expect(thread.replies.map((d) => d.post.iri)).toEqual([n4.id]);
     expect(await pictor.posts.detailsByIri(n5.id)).toBeUndefined();

@@ -3,7 +3,7 @@ import type { Child } from "hono/jsx";
 /** What every page knows about the request. */
 export interface PageContext {
   instanceName: string;
-  viewer?: { username: string; is_admin: number } | null;
+  viewer?: { id: string; username: string; is_admin: number } | null;
   csrf?: string;
   nonce?: string;
   unread?: number;

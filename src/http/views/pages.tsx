@@ -1,8 +1,8 @@
+import { VISIBILITIES } from "../../domain/visibility.ts";
 import type { JobStatus } from "../../domain/generations.ts";
-import type { NotificationView } from "../../domain/notifications.ts";
-import type { TimelineEntry } from "../../domain/timelines.ts";
+import type { NotificationItemView, TimelineItemView, ViewLinks } from "../../read/views.ts";
 import { Layout, type PageContext } from "./layout.tsx";
-import { type MediaLinks, PostCard } from "./post.tsx";
+import { PostCard } from "./post.tsx";
 
 export function Csrf(props: { ctx: PageContext }) {
   return <input type="hidden" name="_csrf" value={props.ctx.csrf} />;
@@ -11,11 +11,8 @@ export function Csrf(props: { ctx: PageContext }) {
 export function FeedPage(props: {
   title: string;
   ctx: PageContext;
-  entries: TimelineEntry[];
-  media: MediaLinks;
-  host: string;
+  entries: TimelineItemView[];
   nextCursor: string | null;
-  states?: Map<string, Set<"like" | "boost">>;
   tabs?: Array<{ href: string; label: string; current: boolean }>;
   aside?: unknown;
 }) {
@@ -34,7 +31,7 @@ export function FeedPage(props: {
       {props.aside as never}
       {props.entries.length === 0 ? <p class="muted">Nothing here yet.</p> : null}
       {props.entries.map((e) => (
-        <PostCard details={e.details} media={props.media} ctx={props.ctx} host={props.host} boostedBy={e.boostedBy} state={props.states?.get(e.details.post.id)} />
+        <PostCard post={e.post} ctx={props.ctx} boostedBy={e.boostedBy} />
       ))}
       {props.nextCursor ? (
         <p>
@@ -122,7 +119,7 @@ export function CreatePage(props: { ctx: PageContext; error?: string; prompt?: s
   );
 }
 
-export function JobPage(props: { ctx: PageContext; status: JobStatus; media: MediaLinks; error?: string; reply?: string; quote?: string; values?: Record<string, string> }) {
+export function JobPage(props: { ctx: PageContext; status: JobStatus; links: ViewLinks; error?: string; reply?: string; quote?: string; values?: Record<string, string> }) {
   const { job, media, elapsedMs } = props.status;
   const running = job.state === "queued" || job.state === "running";
   const v = props.values ?? {};
@@ -156,12 +153,15 @@ export function JobPage(props: { ctx: PageContext; status: JobStatus; media: Med
                 <label>
                   <input type="checkbox" name="media" value={m.id} checked={!v.media || v.media.split(",").includes(m.id)} /> Post this image
                 </label>
-                <img src={props.media.thumb(m)} alt={m.alt || job.prompt} width={m.width ?? undefined} height={m.height ?? undefined} />
+                <img src={props.links.media.thumb(m)} alt={m.alt || job.prompt} width={m.width ?? undefined} height={m.height ?? undefined} />
                 <label for={`alt_${m.id}`}>Alt text</label>
-                <input id={`alt_${m.id}`} name={`alt_${m.id}`} type="text" value={v[`alt_${m.id}`] ?? job.prompt} maxlength={1500} />
+                <input id={`alt_${m.id}`} name={`alt_${m.id}`} type="text" value={v[`alt_${m.id}`] ?? ""} maxlength={1500} aria-describedby="alt-hint" placeholder="Describe the image for people who cannot see it" />
               </div>
             ))}
           </div>
+          <p id="alt-hint" class="muted">
+            Alt text left empty is filled from the prompt only when the prompt is shown; with the prompt hidden, write it yourself.
+          </p>
           <label for="caption">Caption</label>
           <textarea id="caption" name="caption" rows={3} maxlength={5000}>
             {v.caption ?? ""}
@@ -170,7 +170,7 @@ export function JobPage(props: { ctx: PageContext; status: JobStatus; media: Med
           <input id="summary" name="summary" type="text" value={v.summary ?? ""} maxlength={500} />
           <label for="visibility">Visibility</label>
           <select id="visibility" name="visibility">
-            {(["public", "unlisted", "followers", "direct"] as const).map((x) => (
+            {VISIBILITIES.map((x) => (
               <option value={x} selected={(v.visibility ?? "public") === x}>
                 {x}
               </option>
@@ -203,23 +203,23 @@ const NOTIFICATION_TEXT: Record<string, string> = {
   quote: "quoted your post",
 };
 
-export function NotificationsPage(props: { ctx: PageContext; items: NotificationView[]; host: string }) {
+export function NotificationsPage(props: { ctx: PageContext; items: NotificationItemView[] }) {
   return (
     <Layout title="Notifications" ctx={props.ctx}>
       <h1>Notifications</h1>
       {props.items.length === 0 ? <p class="muted">No notifications yet.</p> : null}
       <ul>
         {props.items.map((n) => (
-          <li class={n.read_at ? "muted" : undefined}>
-            <a href={n.actor.domain === null ? `/@${n.actor.username}` : `/@${n.actor.username}@${n.actor.domain}`}>{n.actor.display_name || n.actor.username}</a> {NOTIFICATION_TEXT[n.type] ?? n.type}
-            {n.post_id ? (
+          <li class={n.read ? "muted" : undefined}>
+            <a href={n.actor.path}>{n.actor.displayName}</a> {NOTIFICATION_TEXT[n.type] ?? n.type}
+            {n.postPath ? (
               <>
                 {" "}
-                · <a href={`/posts/${n.post_id}`}>view</a>
+                · <a href={n.postPath}>view</a>
               </>
             ) : null}{" "}
-            <time class="muted" datetime={n.created_at}>
-              {n.created_at.slice(0, 16).replace("T", " ")}
+            <time class="muted" datetime={n.createdAt}>
+              {n.createdAt.slice(0, 16).replace("T", " ")}
             </time>
           </li>
         ))}

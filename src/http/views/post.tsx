@@ -1,15 +1,6 @@
 import { raw } from "hono/html";
-import type { PostDetails } from "../../domain/posts.ts";
-import type { AccountRow, MediaRow } from "../../storage/schema.ts";
+import type { AccountSummary, PostView } from "../../read/views.ts";
 import { Layout, type PageContext } from "./layout.tsx";
-
-export interface MediaLinks {
-  /** The best URL to show an image at full size. */
-  full(m: MediaRow): string;
-  thumb(m: MediaRow): string;
-}
-
-const handleOf = (a: AccountRow, host: string) => `@${a.username}@${a.domain ?? host}`;
 
 function ToggleForm(props: { action: string; on: boolean; labels: [string, string]; csrf?: string }) {
   return (
@@ -24,37 +15,28 @@ function ToggleForm(props: { action: string; on: boolean; labels: [string, strin
 }
 
 /** One post as it shows in feeds and on its page. Content HTML is escaped (local) or sanitized on arrival (remote). */
-export function PostCard(props: {
-  details: PostDetails;
-  media: MediaLinks;
-  ctx: PageContext;
-  host: string;
-  full?: boolean;
-  boostedBy?: AccountRow | null;
-  state?: Set<"like" | "boost">;
-}) {
-  const { post, author, media } = props.details;
-  const models = [...new Set(media.map((m) => m.model).filter(Boolean))];
+export function PostCard(props: { post: PostView; ctx: PageContext; full?: boolean; boostedBy?: AccountSummary | null }) {
+  const { post } = props;
+  const { author } = post;
   const figure = (
     <figure class="post-media">
-      {media.map((m) => (
-        <img src={props.full ? props.media.full(m) : props.media.thumb(m)} alt={m.alt} width={m.width ?? undefined} height={m.height ?? undefined} loading="lazy" />
+      {post.media.map((m) => (
+        <img src={props.full ? m.url : m.thumbUrl} alt={m.alt} width={m.width ?? undefined} height={m.height ?? undefined} loading="lazy" />
       ))}
     </figure>
   );
   const body = (
     <>
       {figure}
-      <div class="content">{raw(post.content_html)}</div>
+      <div class="content">{raw(post.contentHtml)}</div>
     </>
   );
-  const pageUrl = author.domain === null ? post.url : `/posts/${post.id}`;
   return (
     <article class="card post">
-      {props.boostedBy ? <p class="muted">🔁 {props.boostedBy.display_name || props.boostedBy.username} boosted</p> : null}
+      {props.boostedBy ? <p class="muted">🔁 {props.boostedBy.displayName} boosted</p> : null}
       <header>
-        <a href={author.domain === null ? `/@${author.username}` : `/${handleOf(author, props.host)}`}>
-          <strong>{author.display_name || author.username}</strong> <span class="handle">{handleOf(author, props.host)}</span>
+        <a href={author.path}>
+          <strong>{author.displayName}</strong> <span class="handle">@{author.acct}</span>
         </a>
       </header>
       {post.summary ? (
@@ -65,27 +47,23 @@ export function PostCard(props: {
       ) : (
         body
       )}
-      {author.domain === null ? <p class="ai-label">🎨 AI-generated{models.length ? ` · ${models.join(", ")}` : ""}</p> : null}
-      {post.show_prompt && author.domain === null
-        ? [...new Set(media.map((m) => m.prompt).filter(Boolean))].map((p) => (
-            <p class="prompt">
-              Prompt: <q>{p}</q>
-            </p>
-          ))
-        : null}
+      {post.generated ? <p class="ai-label">🎨 AI-generated{post.models.length ? ` · ${post.models.join(", ")}` : ""}</p> : null}
+      {post.prompts.map((p) => (
+        <p class="prompt">
+          {post.promptPublic ? "Prompt" : "Prompt (hidden: only you see it)"}: <q>{p}</q>
+        </p>
+      ))}
       <footer class="actions">
-        <a href={pageUrl ?? post.iri}>
-          <time datetime={post.published_at}>{post.published_at.slice(0, 16).replace("T", " ")}</time>
+        <a href={post.path}>
+          <time datetime={post.publishedAt}>{post.publishedAt.slice(0, 16).replace("T", " ")}</time>
         </a>
         <span class="muted">
-          {post.likes_count} likes · {post.boosts_count} boosts · {post.replies_count} replies
+          {post.counts.likes} likes · {post.counts.boosts} boosts · {post.counts.replies} replies
         </span>
         {props.ctx.viewer ? (
           <>
-            <ToggleForm action={`/posts/${post.id}/like`} on={props.state?.has("like") ?? false} labels={["Like", "Liked"]} csrf={props.ctx.csrf} />
-            {post.visibility === "public" || post.visibility === "unlisted" ? (
-              <ToggleForm action={`/posts/${post.id}/boost`} on={props.state?.has("boost") ?? false} labels={["Boost", "Boosted"]} csrf={props.ctx.csrf} />
-            ) : null}
+            <ToggleForm action={`/posts/${post.id}/like`} on={post.viewer.liked} labels={["Like", "Liked"]} csrf={props.ctx.csrf} />
+            {post.viewer.canBoost ? <ToggleForm action={`/posts/${post.id}/boost`} on={post.viewer.boosted} labels={["Boost", "Boosted"]} csrf={props.ctx.csrf} /> : null}
             <a class="button" href={`/create?reply=${post.id}`}>
               Reply
             </a>
@@ -99,19 +77,10 @@ export function PostCard(props: {
   );
 }
 
-export function PostPage(props: {
-  details: PostDetails;
-  handle: string;
-  ctx: PageContext;
-  media: MediaLinks;
-  host: string;
-  replies: PostDetails[];
-  ancestors: PostDetails[];
-  state?: Set<"like" | "boost">;
-}) {
-  const { post, author, media } = props.details;
-  const name = author.display_name || author.username;
-  const first = media[0];
+export function PostPage(props: { post: PostView; ctx: PageContext; replies: PostView[]; ancestors: PostView[] }) {
+  const { post } = props;
+  const name = post.author.displayName;
+  const first = post.media[0];
   const title = `${name}: ${post.caption?.slice(0, 60) || "an AI-generated image"}`;
   return (
     <Layout
@@ -123,20 +92,20 @@ export function PostPage(props: {
           {post.url ? <link rel="canonical" href={post.url} /> : null}
           <meta property="og:title" content={title} />
           <meta property="og:type" content="article" />
-          {first ? <meta property="og:image" content={props.media.full(first)} /> : null}
+          {first ? <meta property="og:image" content={first.url} /> : null}
           {first ? <meta property="og:image:alt" content={first.alt} /> : null}
           <meta name="twitter:card" content={first ? "summary_large_image" : "summary"} />
           {first ? <meta name="twitter:image:alt" content={first.alt} /> : null}
         </>
       }
     >
-      {props.ancestors.map((d) => (
-        <PostCard details={d} media={props.media} ctx={props.ctx} host={props.host} />
+      {props.ancestors.map((p) => (
+        <PostCard post={p} ctx={props.ctx} />
       ))}
-      <PostCard details={props.details} media={props.media} ctx={props.ctx} host={props.host} full state={props.state} />
+      <PostCard post={post} ctx={props.ctx} full />
       {props.replies.length ? <h2>Replies</h2> : null}
-      {props.replies.map((d) => (
-        <PostCard details={d} media={props.media} ctx={props.ctx} host={props.host} />
+      {props.replies.map((p) => (
+        <PostCard post={p} ctx={props.ctx} />
       ))}
     </Layout>
   );

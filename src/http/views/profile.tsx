@@ -1,45 +1,44 @@
 import { raw } from "hono/html";
-import type { PostDetails } from "../../domain/posts.ts";
-import type { AccountRow } from "../../storage/schema.ts";
+import type { AccountSummary, PostView } from "../../read/views.ts";
 import { Layout, type PageContext } from "./layout.tsx";
-import type { MediaLinks } from "./post.tsx";
 
 export function ProfilePage(props: {
-  account: AccountRow;
-  handle: string;
+  account: AccountSummary;
   ctx: PageContext;
   followers: number;
   following: number;
-  posts: PostDetails[];
-  media: MediaLinks;
+  posts: PostView[];
   /** null: not signed in, or looking at yourself. */
   followState: "none" | "pending" | "accepted" | null;
+  /** How the signed-in viewer stands with this account; null when not signed in, or looking at yourself. */
+  relation?: { blocking: boolean; blockedBy: boolean; muting: boolean } | null;
   nextCursor: string | null;
 }) {
   const { account, ctx } = props;
-  const name = account.display_name || account.username;
+  const name = account.displayName;
+  const handle = `@${account.acct}`;
   const first = props.posts.find((p) => p.media.length)?.media[0];
   return (
     <Layout
-      title={`${name} (${props.handle})`}
+      title={`${name} (${handle})`}
       ctx={ctx}
       head={
         <>
           <link rel="alternate" type="application/activity+json" href={account.iri} />
-          <link rel="canonical" href={account.url ?? account.iri} />
-          <meta property="og:title" content={`${name} (${props.handle})`} />
+          <link rel="canonical" href={account.url} />
+          <meta property="og:title" content={`${name} (${handle})`} />
           <meta property="og:type" content="profile" />
-          {first ? <meta property="og:image" content={props.media.thumb(first)} /> : null}
+          {first ? <meta property="og:image" content={first.thumbUrl} /> : null}
           <meta name="twitter:card" content="summary" />
-          {account.domain === null ? <link rel="alternate" type="application/atom+xml" href={`/@${account.username}.atom`} /> : null}
+          {account.isLocal ? <link rel="alternate" type="application/atom+xml" href={`/@${account.username}.atom`} /> : null}
         </>
       }
     >
       <article class="card profile">
         <h1>{name}</h1>
-        <p class="handle">{props.handle}</p>
+        <p class="handle">{handle}</p>
         {/* Local bios are the owner's own text; remote ones are sanitized on arrival. */}
-        {account.bio_html ? <div class="bio">{raw(account.bio_html)}</div> : null}
+        {account.bioHtml ? <div class="bio">{raw(account.bioHtml)}</div> : null}
         <p class="actions">
           <span>
             <strong>{props.followers}</strong> followers
@@ -52,7 +51,7 @@ export function ProfilePage(props: {
             {props.nextCursor ? "+" : ""} posts
           </span>
         </p>
-        {props.followState ? (
+        {props.followState && !props.relation?.blocking && !props.relation?.blockedBy ? (
           <form method="post" action="/follow" data-inline>
             <input type="hidden" name="_csrf" value={ctx.csrf} />
             <input type="hidden" name="target" value={account.iri} />
@@ -62,13 +61,30 @@ export function ProfilePage(props: {
             </button>
           </form>
         ) : null}
+        {props.relation ? (
+          <div class="actions">
+            <form method="post" action="/mute" data-inline>
+              <input type="hidden" name="_csrf" value={ctx.csrf} />
+              <input type="hidden" name="target" value={account.iri} />
+              <input type="hidden" name="action" value={props.relation.muting ? "undo" : "do"} />
+              <button type="submit" aria-pressed={props.relation.muting ? "true" : "false"}>{props.relation.muting ? "Muted" : "Mute"}</button>
+            </form>
+            {/* Not inline: blocking ends follows, so the page is drawn again. */}
+            <form method="post" action="/block">
+              <input type="hidden" name="_csrf" value={ctx.csrf} />
+              <input type="hidden" name="target" value={account.iri} />
+              <input type="hidden" name="action" value={props.relation.blocking ? "undo" : "do"} />
+              <button type="submit" aria-pressed={props.relation.blocking ? "true" : "false"}>{props.relation.blocking ? "Unblock" : "Block"}</button>
+            </form>
+          </div>
+        ) : null}
       </article>
       <section class="grid" aria-label="Posts">
         {props.posts
           .filter((p) => p.media.length)
           .map((p) => (
-            <a href={p.post.url ?? p.post.iri}>
-              <img src={props.media.thumb(p.media[0])} alt={p.media[0].alt} loading="lazy" class={p.post.sensitive ? "sensitive" : undefined} />
+            <a href={p.path}>
+              <img src={p.media[0].thumbUrl} alt={p.media[0].alt} loading="lazy" class={p.sensitive ? "sensitive" : undefined} />
             </a>
           ))}
       </section>

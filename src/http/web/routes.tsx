@@ -5,12 +5,14 @@ import { type LocalAccount, validatePassword, validateUsername } from "../../dom
 import { DomainError } from "../../domain/errors.ts";
 import type { JobStatus } from "../../domain/generations.ts";
 import type { PostDetails } from "../../domain/posts.ts";
-import type { TimelinePage } from "../../domain/timelines.ts";
+import { ANONYMOUS, canSeePrompt, isListedPublicly, viewerOf } from "../../domain/visibility.ts";
+import type { TimelinePage } from "../../read/timelines.ts";
 import type { MediaRow, Visibility } from "../../storage/schema.ts";
 import type { HttpDeps } from "../app.tsx";
 import type { PageContext } from "../views/layout.tsx";
 import { CreatePage, FeedPage, FormPage, JobPage, NotificationsPage } from "../views/pages.tsx";
-import { type MediaLinks, PostPage } from "../views/post.tsx";
+import { PostPage } from "../views/post.tsx";
+import { accountSummary, type MediaLinks, notificationView, type PostView, postView, type TimelineItemView, type ViewLinks } from "../../read/views.ts";
 import { NotFoundPage, ProfilePage } from "../views/profile.tsx";
 import { APP_CSS, APP_JS } from "./assets.ts";
 import { registerSettings } from "./settings.tsx";
@@ -21,7 +23,7 @@ const str = (v: unknown) => (typeof v === "string" ? v : "");
 
 /** The web app: sessions, pages and forms over the domain services. Plain forms work without JavaScript. */
 export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
-  const { config, urls, accounts, follows, posts, timelines, interactions, notifications, generations, sessions } = deps;
+  const { config, urls, accounts, follows, posts, reader, timelines, interactions, notifications, generations, sessions } = deps;
   const secure = config.publicUrl.protocol === "https:";
   const limiter = new AttemptLimiter(5, 15 * 60 * 1000);
   const host = urls.host;
@@ -29,6 +31,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     full: (m: MediaRow) => (m.webp_key ? urls.media(m.webp_key).href : m.file_key ? urls.media(m.file_key).href : (m.remote_url ?? "")),
     thumb: (m: MediaRow) => (m.thumb_key ? urls.media(m.thumb_key).href : m.file_key ? urls.media(m.file_key).href : (m.remote_url ?? "")),
   };
+  const links: ViewLinks = { host, media };
   const app = new Hono<WebEnv>();
 
   app.get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=3600" }));
@@ -63,19 +66,24 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   };
   const notFound = async (c: C, what = "Nothing lives at this address.") => c.html(<NotFoundPage ctx={await ctx(c)} what={what} />, 404);
   const signedIn = (c: C): LocalAccount | Response => c.get("viewer") ?? c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
-  const states = async (viewer: LocalAccount | null, items: PostDetails[]) =>
-    viewer ? interactions.viewerState(viewer.id, items.map((d) => d.post.id)) : undefined;
-  const feed = async (c: C, title: string, page: TimelinePage, extra: Partial<Parameters<typeof FeedPage>[0]> = {}) =>
-    c.html(
-      <FeedPage title={title} ctx={await ctx(c)} entries={page.items} media={media} host={host} nextCursor={page.nextCursor} states={await states(c.get("viewer"), page.items.map((e) => e.details))} {...extra} />,
-    );
+  /** Posts as the signed-in viewer (or anonymous) sees them, with what they liked and boosted. */
+  const views = async (c: C, items: PostDetails[]) => {
+    const viewer = c.get("viewer");
+    const states = viewer ? await interactions.viewerState(viewer.id, items.map((d) => d.post.id)) : undefined;
+    return items.map((d) => postView(d, viewerOf(viewer), links, states?.get(d.post.id)));
+  };
+  const feed = async (c: C, title: string, page: TimelinePage, extra: Partial<Parameters<typeof FeedPage>[0]> = {}) => {
+    const posts = await views(c, page.items.map((e) => e.details));
+    const entries: TimelineItemView[] = page.items.map((e, i) => ({ id: e.id, post: posts[i], boostedBy: e.boostedBy && accountSummary(e.boostedBy, links) }));
+    return c.html(<FeedPage title={title} ctx={await ctx(c)} entries={entries} nextCursor={page.nextCursor} {...extra} />);
+  };
 
   // First run, accounts, sessions.
   app.get("/", async (c) => {
     if ((await accounts.countLocal()) === 0) return c.redirect("/setup", 303);
     const viewer = c.get("viewer");
     if (!viewer) return c.redirect("/explore", 303);
-    return feed(c, "Home", await timelines.home(viewer, { cursor: c.req.query("cursor") }));
+    return feed(c, "Home", await timelines.home(viewerOf(viewer), { cursor: c.req.query("cursor") }));
   });
 
   const accountForm = (title: string, action: string, submit: string, intro?: string) => async (c: C, error?: string, values: Record<string, string> = {}) =>
@@ -145,8 +153,9 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   // Timelines.
   app.get("/explore", async (c) => {
     const tab = c.req.query("tab") === "federated" ? "federated" : "local";
-    const page = tab === "federated" ? await timelines.federated({ cursor: c.req.query("cursor") }) : await timelines.local({ cursor: c.req.query("cursor") });
-    const trending = await posts.trendingTags(10);
+    const who = viewerOf(c.get("viewer"));
+    const page = tab === "federated" ? await timelines.federated(who, { cursor: c.req.query("cursor") }) : await timelines.local(who, { cursor: c.req.query("cursor") });
+    const trending = await reader.trendingTags(10);
     return feed(c, "Explore", page, {
       tabs: [
         { href: "/explore", label: "Local", current: tab === "local" },
@@ -161,7 +170,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
       ) : null,
     });
   });
-  app.get("/tags/:tag", async (c) => feed(c, `#${c.req.param("tag")}`, await timelines.hashtag(c.req.param("tag"), { cursor: c.req.query("cursor") })));
+  app.get("/tags/:tag", async (c) => feed(c, `#${c.req.param("tag")}`, await timelines.hashtag(viewerOf(c.get("viewer")), c.req.param("tag"), { cursor: c.req.query("cursor") })));
 
   // Profiles (local /@alice and remote /@bob@host), their posts, and their feeds.
   app.get("/:handle{@[A-Za-z0-9_]+(?:@[A-Za-z0-9.-]+)?(?:\\.atom)?}", async (c) => {
@@ -172,45 +181,57 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     const account = domain && domain !== host.toLowerCase() ? await accounts.getRemoteByHandle(username, domain) : await accounts.getLocalByUsername(username);
     if (!account || (atom && account.domain !== null)) return notFound(c, "No such account.");
     const viewer = c.get("viewer");
-    const page = await timelines.profile(account, viewer, { cursor: c.req.query("cursor"), limit: 30 });
-    if (atom) return c.body(atomFeed(account, page.items.map((e) => e.details), media), 200, { "Content-Type": "application/atom+xml; charset=utf-8" });
+    // The Atom feed is the same for everyone: what anonymous readers may see.
+    const page = await timelines.profile(atom ? ANONYMOUS : viewerOf(viewer), account, { cursor: c.req.query("cursor"), limit: 30 });
+    if (atom) return c.body(atomFeed(account, page.items.map((e) => postView(e.details, ANONYMOUS, links))), 200, { "Content-Type": "application/atom+xml; charset=utf-8" });
     const [followers, following] = await Promise.all([follows.countFollowers(account.id), follows.countFollowing(account.id)]);
     const rel = viewer && viewer.id !== account.id ? await follows.getByPair(viewer.id, account.id) : undefined;
+    const relation = viewer && viewer.id !== account.id ? await deps.moderation.relationship(viewer.id, account.id) : null;
     c.header("Link", `<${account.iri}>; rel="alternate"; type="application/activity+json"`);
     return c.html(
-      <ProfilePage account={account} handle={`@${account.username}@${account.domain ?? host}`} ctx={await ctx(c)} followers={followers} following={following} posts={page.items.map((e) => e.details)} media={media} followState={viewer && viewer.id !== account.id ? (rel?.state ?? "none") : null} nextCursor={page.nextCursor} />,
+      <ProfilePage account={accountSummary(account, links)} ctx={await ctx(c)} followers={followers} following={following} posts={await views(c, page.items.map((e) => e.details))} followState={viewer && viewer.id !== account.id ? (rel?.state ?? "none") : null} relation={relation} nextCursor={page.nextCursor} />,
     );
   });
 
-  const postPage = async (c: C, details: PostDetails | undefined) => {
-    if (!details || details.post.deleted_at) return details?.post.deleted_at ? c.html(<NotFoundPage ctx={await ctx(c)} what="This post was deleted." />, 410) : notFound(c, "No such post.");
+  /** A post's page: "gone" only to those who could have seen it, and a hidden post is "no such post", as a missing one. */
+  const postPage = async (c: C, id: string, handle?: string) => {
     const viewer = c.get("viewer");
-    if (!(await posts.canView(details, viewer?.iri ?? null))) return notFound(c, "No such post.");
-    const thread = await timelines.thread(details, viewer?.iri ?? null);
-    const state = (await states(viewer, [details]))?.get(details.post.id);
+    const found = await reader.lookup(viewerOf(viewer), id);
+    if (found.kind === "none" || (handle !== undefined && (found.details.author.domain !== null || found.details.author.username !== handle.toLowerCase()))) {
+      return notFound(c, "No such post.");
+    }
+    if (found.kind === "gone") return c.html(<NotFoundPage ctx={await ctx(c)} what="This post was deleted." />, 410);
+    const { details } = found;
+    const thread = await reader.thread(viewerOf(viewer), details);
+    const [post, ...rest] = await views(c, [details, ...thread.ancestors, ...thread.replies]);
     c.header("Link", `<${details.post.iri}>; rel="alternate"; type="application/activity+json"`);
-    return c.html(<PostPage details={details} handle={`@${details.author.username}@${details.author.domain ?? host}`} ctx={await ctx(c)} media={media} host={host} replies={thread.replies} ancestors={thread.ancestors} state={state} />);
+    return c.html(<PostPage post={post} ctx={await ctx(c)} ancestors={rest.slice(0, thread.ancestors.length)} replies={rest.slice(thread.ancestors.length)} />);
   };
-  app.get("/:handle{@[A-Za-z0-9_]+}/:id", async (c) => {
-    const details = await posts.details(c.req.param("id"));
-    if (details && (details.author.domain !== null || details.author.username !== c.req.param("handle").slice(1).toLowerCase())) return notFound(c, "No such post.");
-    return postPage(c, details);
-  });
-  app.get("/posts/:id", async (c) => postPage(c, await posts.details(c.req.param("id"))));
+  app.get("/:handle{@[A-Za-z0-9_]+}/:id", async (c) => postPage(c, c.req.param("id"), c.req.param("handle").slice(1)));
+  app.get("/posts/:id", async (c) => postPage(c, c.req.param("id")));
+  /** A post the signed-in viewer may see, by the id a form or link carried; undefined when there is none. */
+  const visiblePost = async (c: C, id: string) => (id ? reader.get(viewerOf(c.get("viewer")), id) : undefined);
 
   // Creating: prompt → job → choose images, caption, alt text → post.
   app.get("/create", async (c) => {
     const viewer = signedIn(c);
     if (viewer instanceof Response) return viewer;
-    const remix = c.req.query("remix") ? await posts.details(c.req.query("remix")!) : undefined;
-    const prompt = c.req.query("prompt") ?? remix?.media.find((m) => m.prompt)?.prompt ?? (remix ? remix.post.caption ?? "" : "");
+    // Remix and reply targets go through the visibility rule: a post you may not see is as if it did not exist.
+    const remix = await visiblePost(c, c.req.query("remix") ?? "");
+    const reply = await visiblePost(c, c.req.query("reply") ?? "");
+    if ((c.req.query("remix") && !remix) || (c.req.query("reply") && !reply)) return notFound(c, "No such post.");
+    // A remix starts from the prompt only when its author shows it.
+    const shown = remix && canSeePrompt(viewerOf(viewer), remix.post) ? remix.media.find((m) => m.prompt)?.prompt : undefined;
+    const prompt = c.req.query("prompt") ?? shown ?? (remix ? remix.post.caption ?? "" : "");
     return c.html(<CreatePage ctx={await ctx(c)} prompt={prompt} models={deps.models} reply={c.req.query("reply")} remix={remix?.post.id} remixOf={remix ? `@${remix.author.username}@${remix.author.domain ?? host}` : undefined} />);
   });
   app.post("/create", async (c) => {
     const viewer = signedIn(c);
     if (viewer instanceof Response) return viewer;
     const body = await c.req.parseBody();
-    const remix = str(body.remix) ? await posts.details(str(body.remix)) : undefined;
+    const remix = await visiblePost(c, str(body.remix));
+    const reply = await visiblePost(c, str(body.reply));
+    if ((str(body.remix) && !remix) || (str(body.reply) && !reply)) return notFound(c, "No such post.");
     try {
       const job = await generations.request(viewer, {
         prompt: str(body.prompt),
@@ -241,7 +262,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     if (!status) return notFound(c, "No such generation.");
     const prefs = await accounts.preferences(viewer.id);
     const values = { visibility: prefs.defaultVisibility, show_prompt: prefs.showPromptDefault ? "1" : "0" };
-    return c.html(<JobPage ctx={await ctx(c)} status={status} media={media} reply={c.req.query("reply")} quote={c.req.query("quote")} values={values} />);
+    return c.html(<JobPage ctx={await ctx(c)} status={status} links={links} reply={c.req.query("reply")} quote={c.req.query("quote")} values={values} />);
   });
   // Progress for scripts: one JSON answer, or server-sent events until the job ends.
   app.get("/api/generations/:id", async (c) => {
@@ -270,8 +291,9 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     const status = await generations.status(str(body.job), viewer.id).catch(() => undefined);
     if (!status) return notFound(c, "No such generation.");
     const chosen = ([] as unknown[]).concat(body.media ?? []).map(str).filter(Boolean);
-    const reply = str(body.reply) ? await posts.details(str(body.reply)) : undefined;
-    const quote = str(body.quote) ? await posts.details(str(body.quote)) : undefined;
+    const reply = await visiblePost(c, str(body.reply));
+    const quote = await visiblePost(c, str(body.quote));
+    if ((str(body.reply) && !reply) || (str(body.quote) && !quote)) return notFound(c, "No such post.");
     try {
       const details = await posts.create(viewer, {
         mediaIds: chosen,
@@ -289,7 +311,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
       if (!(error instanceof DomainError)) throw error;
       const values = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, Array.isArray(v) ? v.map(str).join(",") : str(v)]));
       values.show_prompt = str(body.show_prompt) === "1" ? "1" : "0";
-      return c.html(<JobPage ctx={await ctx(c)} status={status} media={media} error={error.message} reply={str(body.reply)} quote={str(body.quote)} values={values} />, 422);
+      return c.html(<JobPage ctx={await ctx(c)} status={status} links={links} error={error.message} reply={str(body.reply)} quote={str(body.quote)} values={values} />, 422);
     }
   });
 
@@ -300,8 +322,8 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     app.post(`/posts/:id/${type}`, async (c) => {
       const viewer = signedIn(c);
       if (viewer instanceof Response) return viewer;
-      const details = await posts.details(c.req.param("id"));
-      if (!details || !(await posts.canView(details, viewer.iri))) return notFound(c, "No such post.");
+      const details = await visiblePost(c, c.req.param("id"));
+      if (!details) return notFound(c, "No such post.");
       const undo = str((await c.req.parseBody()).action) === "undo";
       try {
         if (undo) await interactions.undo(type, viewer, details);
@@ -332,6 +354,29 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
       throw error;
     }
   });
+  // Blocks and mutes of people: the same form as /follow; `action=undo` lifts them. `back` (a local path) says where to return.
+  for (const kind of ["block", "mute"] as const) {
+    app.post(`/${kind}`, async (c) => {
+      const viewer = signedIn(c);
+      if (viewer instanceof Response) return viewer;
+      const body = await c.req.parseBody();
+      const undo = str(body.action) === "undo";
+      const raw = str(body.target).trim();
+      try {
+        // A known account by its IRI needs no lookup over the network.
+        const target = (/^https?:\/\//.test(raw) ? await accounts.getByIri(raw) : undefined) ?? (await deps.resolveAccount(raw));
+        if (kind === "block") await (undo ? deps.moderation.unblockAccount(viewer, target) : deps.moderation.blockAccount(viewer, target));
+        else await (undo ? deps.moderation.unmuteAccount(viewer, target) : deps.moderation.muteAccount(viewer, target));
+        const requested = str(body.back);
+        const back = requested.startsWith("/") && !requested.startsWith("//") ? requested : target.domain === null ? `/@${target.username}` : `/@${target.username}@${target.domain}`;
+        const labels = kind === "block" ? ["Block", "Blocked"] : ["Mute", "Muted"];
+        return answer(c, back, { pressed: !undo, label: labels[undo ? 0 : 1], next: undo ? "do" : "undo" });
+      } catch (error) {
+        if (error instanceof DomainError) return c.text(error.message, error.status);
+        throw error;
+      }
+    });
+  }
   app.get("/search", async (c) => {
     const q = c.req.query("q")?.trim();
     if (!q) return notFound(c, "Search for @user@host or a profile URL.");
@@ -348,7 +393,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     const viewer = signedIn(c);
     if (viewer instanceof Response) return viewer;
     const page = await notifications.list(viewer.id, { cursor: c.req.query("cursor") });
-    const html = <NotificationsPage ctx={await ctx(c)} items={page.items} host={host} />;
+    const html = <NotificationsPage ctx={await ctx(c)} items={page.items.map((n) => notificationView(n, links))} />;
     await notifications.markRead(viewer.id);
     return c.html(html);
   });
@@ -372,17 +417,17 @@ function statusJson({ job, media: items, elapsedMs }: JobStatus, media: MediaLin
 const xml = (s: string) => s.replace(/[<>&'"]/g, (ch) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;" })[ch]!);
 
 /** An Atom feed of a local account's public posts. */
-function atomFeed(account: { iri: string; url: string | null; username: string; display_name: string; updated_at: string }, items: PostDetails[], media: MediaLinks): string {
+function atomFeed(account: { iri: string; url: string | null; username: string; display_name: string; updated_at: string }, items: PostView[]): string {
   const entries = items
-    .filter((d) => d.post.visibility === "public")
+    .filter((p) => isListedPublicly(p.visibility))
     .map(
-      (d) => `  <entry>
-    <id>${xml(d.post.iri)}</id>
-    <title>${xml(d.post.caption?.slice(0, 80) || "An AI-generated image")}</title>
-    <link rel="alternate" href="${xml(d.post.url ?? d.post.iri)}"/>
-    <published>${d.post.published_at}</published>
-    <updated>${d.post.updated_at ?? d.post.published_at}</updated>
-    <content type="html">${xml(d.post.content_html + d.media.map((m) => `<p><img src="${media.full(m)}" alt="${xml(m.alt)}"></p>`).join(""))}</content>
+      (p) => `  <entry>
+    <id>${xml(p.iri)}</id>
+    <title>${xml(p.caption?.slice(0, 80) || "An AI-generated image")}</title>
+    <link rel="alternate" href="${xml(p.url ?? p.iri)}"/>
+    <published>${p.publishedAt}</published>
+    <updated>${p.editedAt ?? p.publishedAt}</updated>
+    <content type="html">${xml(p.contentHtml + p.media.map((m) => `<p><img src="${m.url}" alt="${xml(m.alt)}"></p>`).join(""))}</content>
   </entry>`,
     )
     .join("\n");
@@ -391,7 +436,7 @@ function atomFeed(account: { iri: string; url: string | null; username: string; 
   <id>${xml(account.iri)}</id>
   <title>${xml(account.display_name || account.username)}</title>
   <link rel="alternate" href="${xml(account.url ?? account.iri)}"/>
-  <updated>${items[0]?.post.published_at ?? account.updated_at}</updated>
+  <updated>${items[0]?.publishedAt ?? account.updated_at}</updated>
 ${entries}
 </feed>
 `;

@@ -1,12 +1,13 @@
+import { VISIBILITIES } from "../../domain/visibility.ts";
 import type { Hono } from "hono";
 import type { LocalAccount } from "../../domain/accounts.ts";
 import { DomainError } from "../../domain/errors.ts";
 import { ModerationService } from "../../domain/moderation.ts";
-import type { MediaRow, Visibility } from "../../storage/schema.ts";
+import type { AccountRow, MediaRow, Visibility } from "../../storage/schema.ts";
 import type { HttpDeps } from "../app.tsx";
 import { Layout, type PageContext } from "../views/layout.tsx";
 import { Csrf } from "../views/pages.tsx";
-import type { MediaLinks } from "../views/post.tsx";
+import type { MediaLinks } from "../../read/views.ts";
 import type { WebEnv } from "./session.ts";
 
 type C = import("hono").Context<WebEnv>;
@@ -36,14 +37,43 @@ function ImagePicker(props: { name: string; label: string; images: MediaRow[]; m
   );
 }
 
+/** Accounts the viewer blocks or mutes, each with a button that lifts it and comes back here. */
+function PeopleList(props: { id: string; title: string; intro: string; empty: string; action: string; undo: string; accounts: AccountRow[]; ctx: PageContext; host: string }) {
+  return (
+    <section class="card" id={props.id}>
+      <h2>{props.title}</h2>
+      <p class="muted">{props.intro}</p>
+      {props.accounts.length === 0 ? <p class="muted">{props.empty}</p> : null}
+      <ul>
+        {props.accounts.map((a) => {
+          const handle = `@${a.username}@${a.domain ?? props.host}`;
+          return (
+            <li>
+              <a href={a.domain === null ? `/@${a.username}` : `/@${a.username}@${a.domain}`}>{handle}</a>
+              <form method="post" action={props.action}>
+                <Csrf ctx={props.ctx} />
+                <input type="hidden" name="target" value={a.iri} />
+                <input type="hidden" name="action" value="undo" />
+                <input type="hidden" name="back" value={`/settings#${props.id}`} />
+                <button type="submit" aria-label={`${props.undo} ${handle}`}>{props.undo}</button>
+              </form>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
 /** Settings for every signed-in account, and the admin page for admins. */
 export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpers): void {
-  const { accounts, moderation, db } = deps;
+  const { accounts, moderation, mediaReader } = deps;
 
   const settingsPage = async (c: C, viewer: LocalAccount, message?: { error?: string; ok?: string }) => {
     const account = (await accounts.getById(viewer.id))!;
     const prefs = await accounts.preferences(viewer.id);
-    const images = await db.kysely.selectFrom("media").selectAll().where("account_id", "=", viewer.id).where("file_key", "is not", null).orderBy("id", "desc").limit(24).execute();
+    const [blocked, muted] = await Promise.all([moderation.blockedBy(viewer.id), moderation.mutedBy(viewer.id)]);
+    const images = await mediaReader.ownImages(viewer.id);
     const ctx = await h.ctx(c);
     const bio = account.bio_html.replace(/<br>/g, "\n").replace(/<\/p><p>/g, "\n\n").replace(/<[^>]+>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
     return c.html(
@@ -64,7 +94,7 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
           </label>
           <label for="default_visibility">Default visibility</label>
           <select id="default_visibility" name="default_visibility">
-            {(["public", "unlisted", "followers", "direct"] as const).map((v) => (
+            {VISIBILITIES.map((v) => (
               <option value={v} selected={prefs.defaultVisibility === v}>{v}</option>
             ))}
           </select>
@@ -82,6 +112,8 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
           <input id="next" name="next" type="password" autocomplete="new-password" required />
           <p><button type="submit">Change password</button></p>
         </form>
+        <PeopleList id="blocked" title="Blocked accounts" empty="You block nobody." intro="They cannot follow you or interact with your posts, and you do not see theirs. Their server is told." action="/block" undo="Unblock" accounts={blocked} ctx={ctx} host={deps.urls.host} />
+        <PeopleList id="muted" title="Muted accounts" empty="You mute nobody." intro="Their posts stay out of your timelines. Nobody is told." action="/mute" undo="Unmute" accounts={muted} ctx={ctx} host={deps.urls.host} />
       </Layout>,
       message?.error ? 422 : 200,
     );
@@ -98,7 +130,7 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
     const pick = async (value: string) => {
       if (value === "") return undefined;
       if (value === "none") return null;
-      const m = await db.kysely.selectFrom("media").selectAll().where("id", "=", value).where("account_id", "=", viewer.id).executeTakeFirst();
+      const m = await mediaReader.ownImage(viewer.id, value);
       if (!m) throw new DomainError(422, "That image is not one of yours");
       return h.media.full(m);
     };

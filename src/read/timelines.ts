@@ -1,7 +1,8 @@
-import { type Expression, type SqlBool, sql } from "kysely";
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kysely";
+import type { PostDetails, PostService } from "../domain/posts.ts";
+import { type AccountViewer, accountVisibleTo, directOnly, listedPublicly, type Viewer, visibleTo } from "../domain/visibility.ts";
 import type { Db } from "../storage/db.ts";
 import type { AccountRow } from "../storage/schema.ts";
-import type { PostDetails, PostService } from "./posts.ts";
 
 /** One entry of a timeline: a post, or a boost of one. */
 export interface TimelineEntry {
@@ -27,7 +28,7 @@ const clampLimit = (n?: number) => Math.min(Math.max(n ?? 20, 1), 100);
  * Timelines are keyset-paged on time-sortable ids, so a page costs the same
  * whether a table holds a thousand posts or a million.
  */
-export class TimelineService {
+export class TimelineReader {
   constructor(
     private readonly db: Db,
     private readonly posts: PostService,
@@ -46,8 +47,8 @@ export class TimelineService {
     return { items, nextCursor: rows.length > limit ? page[page.length - 1].entry_id : null };
   }
 
-  /** You and whom you follow: their posts you may see, and their boosts of public posts. */
-  async home(viewer: AccountRow, opts: PageOptions = {}): Promise<TimelinePage> {
+  /** You and whom you follow: their posts and boosts you may see, and direct posts that mention you. */
+  async home(viewer: AccountViewer, opts: PageOptions = {}): Promise<TimelinePage> {
     const limit = clampLimit(opts.limit);
     const k = this.db.kysely;
     const authors = k
@@ -60,33 +61,24 @@ export class TimelineService {
       .selectFrom("posts as p")
       .select(["p.id as entry_id", "p.id as post_id", sql<string | null>`NULL`.as("boosted_by")])
       .where("p.account_id", "in", authors)
-      .where("p.deleted_at", "is", null)
-      .where((eb) =>
-        eb.or([
-          eb("p.visibility", "in", ["public", "unlisted", "followers"]),
-          eb("p.account_id", "=", viewer.id),
-          eb.exists(
-            eb.selectFrom("post_mentions as pm").select("pm.post_id").whereRef("pm.post_id", "=", "p.id").where("pm.account_id", "=", viewer.id),
-          ),
-        ]),
-      );
+      .where(visibleTo(viewer, "list"));
     let boostsQ = k
       .selectFrom("interactions as i")
       .innerJoin("posts as p", "p.id", "i.post_id")
       .select(["i.id as entry_id", "i.post_id as post_id", "i.account_id as boosted_by"])
       .where("i.type", "=", "boost")
       .where("i.account_id", "in", authors)
-      .where("p.visibility", "in", ["public", "unlisted"])
-      .where("p.deleted_at", "is", null);
+      .where(accountVisibleTo(viewer, "i.account_id", "list"))
+      .where(visibleTo(viewer, "list"));
     // Direct posts that mention you arrive from anyone.
     let directQ = k
       .selectFrom("post_mentions as pm")
       .innerJoin("posts as p", "p.id", "pm.post_id")
       .select(["p.id as entry_id", "p.id as post_id", sql<string | null>`NULL`.as("boosted_by")])
       .where("pm.account_id", "=", viewer.id)
-      .where("p.visibility", "=", "direct")
-      .where("p.deleted_at", "is", null)
-      .where("p.account_id", "not in", authors);
+      .where(directOnly())
+      .where("p.account_id", "not in", authors)
+      .where(visibleTo(viewer, "list"));
     if (opts.cursor) {
       postsQ = postsQ.where("p.id", "<", opts.cursor);
       boostsQ = boostsQ.where("i.id", "<", opts.cursor);
@@ -102,13 +94,13 @@ export class TimelineService {
     return this.#hydrate(rows, limit);
   }
 
-  async #publicPosts(filter: (eb: any) => Expression<SqlBool>, opts: PageOptions): Promise<TimelinePage> {
+  async #publicPosts(viewer: Viewer, filter: (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>, opts: PageOptions): Promise<TimelinePage> {
     const limit = clampLimit(opts.limit);
     let q = this.db.kysely
       .selectFrom("posts as p")
       .select(["p.id as entry_id", "p.id as post_id", sql<string | null>`NULL`.as("boosted_by")])
-      .where("p.visibility", "=", "public")
-      .where("p.deleted_at", "is", null)
+      .where(listedPublicly())
+      .where(visibleTo(viewer, "list"))
       .where(filter)
       .orderBy("p.id", "desc")
       .limit(limit + 1);
@@ -117,87 +109,32 @@ export class TimelineService {
   }
 
   /** Public posts by local accounts. */
-  async local(opts: PageOptions = {}): Promise<TimelinePage> {
+  async local(viewer: Viewer, opts: PageOptions = {}): Promise<TimelinePage> {
     const k = this.db.kysely;
-    return this.#publicPosts((eb) => eb("p.account_id", "in", k.selectFrom("accounts").select("id").where("domain", "is", null)), opts);
+    return this.#publicPosts(viewer, (eb) => eb("p.account_id", "in", k.selectFrom("accounts").select("id").where("domain", "is", null)), opts);
   }
 
   /** Every public post this server knows. */
-  async federated(opts: PageOptions = {}): Promise<TimelinePage> {
-    return this.#publicPosts(() => sql<SqlBool>`1 = 1`, opts);
+  async federated(viewer: Viewer, opts: PageOptions = {}): Promise<TimelinePage> {
+    return this.#publicPosts(viewer, () => sql<SqlBool>`1 = 1`, opts);
   }
 
-  async hashtag(tag: string, opts: PageOptions = {}): Promise<TimelinePage> {
+  async hashtag(viewer: Viewer, tag: string, opts: PageOptions = {}): Promise<TimelinePage> {
     const k = this.db.kysely;
-    return this.#publicPosts((eb) => eb("p.id", "in", k.selectFrom("post_tags").select("post_id").where("tag", "=", tag.toLowerCase().replace(/^#/, ""))), opts);
+    return this.#publicPosts(viewer, (eb) => eb("p.id", "in", k.selectFrom("post_tags").select("post_id").where("tag", "=", tag.toLowerCase().replace(/^#/, ""))), opts);
   }
 
-  /** An account's posts and boosts that `viewer` may see (null: anonymous). */
-  async profile(account: AccountRow, viewer: AccountRow | null, opts: PageOptions = {}): Promise<TimelinePage> {
+  /** An account's posts that the viewer may see (a profile grid: mutes do not hide what one opens on purpose). */
+  async profile(viewer: Viewer, account: AccountRow, opts: PageOptions = {}): Promise<TimelinePage> {
     const limit = clampLimit(opts.limit);
-    const k = this.db.kysely;
-    const isSelf = viewer?.id === account.id;
-    const follows = viewer
-      ? await k.selectFrom("follows").select("id").where("follower_id", "=", viewer.id).where("following_id", "=", account.id).where("state", "=", "accepted").executeTakeFirst()
-      : undefined;
-    const visible = isSelf ? ["public", "unlisted", "followers", "direct"] : follows ? ["public", "unlisted", "followers"] : ["public", "unlisted"];
-    let q = k
+    let q = this.db.kysely
       .selectFrom("posts as p")
       .select(["p.id as entry_id", "p.id as post_id", sql<string | null>`NULL`.as("boosted_by")])
       .where("p.account_id", "=", account.id)
-      .where("p.deleted_at", "is", null)
-      .where("p.visibility", "in", visible as never)
+      .where(visibleTo(viewer, "single"))
       .orderBy("p.id", "desc")
       .limit(limit + 1);
     if (opts.cursor) q = q.where("p.id", "<", opts.cursor);
     return this.#hydrate(await q.execute(), limit);
-  }
-
-  /**
-   * A thread: the ancestors we have (root first, at most `maxDepth`), the post,
-   * and its replies we have (breadth first, at most `maxReplies`), each
-   * visible to `viewer`.
-   */
-  async thread(details: PostDetails, viewerIri: string | null, opts: { maxDepth?: number; maxReplies?: number } = {}): Promise<{
-    ancestors: PostDetails[];
-    post: PostDetails;
-    replies: PostDetails[];
-  }> {
-    const maxDepth = opts.maxDepth ?? 20;
-    const maxReplies = opts.maxReplies ?? 200;
-    const ancestors: PostDetails[] = [];
-    let parentIri = details.post.in_reply_to_iri;
-    const seen = new Set([details.post.iri]);
-    while (parentIri && ancestors.length < maxDepth && !seen.has(parentIri)) {
-      seen.add(parentIri);
-      const parent = await this.posts.detailsByIri(parentIri);
-      if (!parent || parent.post.deleted_at) break;
-      if (await this.posts.canView(parent, viewerIri)) ancestors.unshift(parent);
-      parentIri = parent.post.in_reply_to_iri;
-    }
-    const replies: PostDetails[] = [];
-    let frontier = [details.post.iri];
-    while (frontier.length && replies.length < maxReplies) {
-      const rows = await this.db.kysely
-        .selectFrom("posts")
-        .select(["id", "iri"])
-        .where("in_reply_to_iri", "in", frontier)
-        .where("deleted_at", "is", null)
-        .orderBy("id")
-        .limit(maxReplies - replies.length)
-        .execute();
-      const found = await this.posts.detailsMany(rows.map((r) => r.id));
-      frontier = [];
-      for (const r of rows) {
-        if (seen.has(r.iri)) continue;
-        seen.add(r.iri);
-        const d = found.get(r.id);
-        if (d && (await this.posts.canView(d, viewerIri))) {
-          replies.push(d);
-          frontier.push(r.iri);
-        }
-      }
-    }
-    return { ancestors, post: details, replies };
   }
 }
