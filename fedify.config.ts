@@ -1,6 +1,7 @@
 import { createFederation, type DocumentLoader, type Federation, type KvStore, type MessageQueue } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
 import type { Config } from "./src/config.ts";
+import { explain } from "./src/net/errors.ts";
 
 /** Pictor's federation carries no per-request context data: dependencies are closed over at registration. */
 export type PictorFederation = Federation<void>;
@@ -24,14 +25,17 @@ export function buildFederation(config: Config, stores: FederationStores): Picto
     queue: stores.queue,
     manuallyStartQueue: true,
     origin: config.publicUrl.href,
-    // Refuse private addresses outside tests and local development.
+    // Refuse private addresses outside tests and local development. Fedify checks the URLs its
+    // document loaders fetch; every connection it makes (lookups and deliveries, which go through
+    // the global fetch) is also checked after DNS, and timed out, by the guarded HTTP client the
+    // composition root installs as the global dispatcher (src/net).
     allowPrivateAddress: config.allowPrivateAddress,
     userAgent: { software: "Pictor/0.1.0", url: config.publicUrl },
     onOutboxError(error, activity) {
       // Never log the activity body or the queue message: they may carry keys.
       logger.warn("Delivery of {activityId} failed: {message}", {
         activityId: activity?.id?.href,
-        message: error.message,
+        message: explain(error),
       });
     },
   });

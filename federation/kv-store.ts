@@ -17,7 +17,7 @@ const alive = (expires: string | null) => expires === null || expires > new Date
  * Fedify's KvStore on Pictor's own database (SQLite or PostgreSQL), shared
  * by every process. Keys are stored as the JSON text of their arrays, so a
  * prefix is a textual prefix of `["a","b"` — ["a"] never matches ["ab"].
- * Expired entries read as missing and are deleted lazily and by `cleanup`.
+ * Expired entries read as missing and are deleted lazily and by `sweep`.
  */
 export class KyselyKvStore implements KvStore {
   constructor(private readonly db: Db) {}
@@ -89,9 +89,24 @@ export class KyselyKvStore implements KvStore {
     }
   }
 
-  /** Deletes expired entries; returns how many. */
-  async cleanup(): Promise<number> {
-    const r = await this.db.kysely.deleteFrom("kv").where("expires_at", "<=", new Date().toISOString()).executeTakeFirst();
-    return Number(r.numDeletedRows);
+  /**
+   * Deletes expired entries, a thousand per statement so SQLite's write lock
+   * is held briefly; returns how many. Workers call it on a schedule.
+   */
+  async sweep(): Promise<number> {
+    const now = new Date().toISOString();
+    let total = 0;
+    for (;;) {
+      const expired = this.db.kysely.selectFrom("kv").select("key").where("expires_at", "<=", now).limit(1000);
+      const r = await this.db.kysely.deleteFrom("kv").where("key", "in", expired).executeTakeFirst();
+      const n = Number(r.numDeletedRows);
+      total += n;
+      if (n < 1000) return total;
+    }
+  }
+
+  /** The same as sweep(). */
+  cleanup(): Promise<number> {
+    return this.sweep();
   }
 }

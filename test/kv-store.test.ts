@@ -42,6 +42,18 @@ describe("KyselyKvStore", () => {
     expect(await kv.cleanup()).toBeGreaterThanOrEqual(1);
   });
 
+  it("sweeps expired entries away, and only those", async () => {
+    await kv.set(["sweep", "old"], 1, { ttl: ms(1) });
+    await kv.set(["sweep", "older"], 2, { ttl: ms(1) });
+    await kv.set(["sweep", "fresh"], 3, { ttl: ms(60_000) });
+    await kv.set(["sweep", "forever"], 4);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await kv.sweep()).toBeGreaterThanOrEqual(2);
+    const left = await t.db.kysely.selectFrom("kv").select("key").where("key", "like", '["sweep"%').orderBy("key").execute();
+    expect(left.map((r) => JSON.parse(r.key))).toEqual([["sweep", "forever"], ["sweep", "fresh"]]);
+    expect(await kv.sweep()).toBe(0);
+  });
+
   it("lists by key prefix without matching longer names", async () => {
     await kv.set(["p", "x"], 1);
     await kv.set(["p", "y", "z"], 2);

@@ -17,7 +17,7 @@ describe("storage", () => {
     expect(await migrateToLatest(t.db)).toEqual([]);
   });
 
-  it("enforces one local account per username but allows the same name remotely", async () => {
+  it("enforces one local account per username and one account per IRI, but allows the same name remotely", async () => {
     t = await createTestDb();
     const row = (username: string, domain: string | null) => ({
       id: newId(),
@@ -38,9 +38,12 @@ describe("storage", () => {
     await k.insertInto("accounts").values(row("alice", null)).execute();
     await k.insertInto("accounts").values(row("alice", "remote.example")).execute();
     await expect(k.insertInto("accounts").values(row("alice", null)).execute()).rejects.toThrow();
-    await expect(k.insertInto("accounts").values(row("alice", "remote.example")).execute()).rejects.toThrow();
+    // A remote account's identity is its IRI: another actor with the same name on the same host is stored too.
+    const twin = row("alice", "remote.example");
+    await k.insertInto("accounts").values(twin).execute();
+    await expect(k.insertInto("accounts").values({ ...twin, id: newId() }).execute()).rejects.toThrow();
     const count = await k.selectFrom("accounts").select((e) => e.fn.countAll().as("n")).executeTakeFirstOrThrow();
-    expect(Number(count.n)).toBe(2);
+    expect(Number(count.n)).toBe(3);
   });
 
   it("tells dialects apart by URL", () => {

@@ -1,5 +1,6 @@
+import { sql, type Transaction } from "kysely";
 import type { Db } from "../storage/db.ts";
-import type { AccountRow, GenerationJobRow, MediaRow } from "../storage/schema.ts";
+import type { AccountRow, Database, GenerationJobRow, MediaRow } from "../storage/schema.ts";
 import { newId, nowIso } from "../storage/time.ts";
 import { DomainError, invalid, notFound } from "./errors.ts";
 
@@ -37,6 +38,16 @@ export interface GenerationLimits {
 /** Hands a job to the queue that workers consume. */
 export type EnqueueJob = (jobId: string) => Promise<void>;
 
+/**
+ * What the jobs queue knows of a job's message: copies waiting or running,
+ * and how many of them a live worker holds a lease on. A running job whose
+ * message no live worker holds has lost its worker.
+ */
+export type JobLeases = (jobId: string) => Promise<{ queued: number; leased: number }>;
+
+/** Times a job may lose its worker (a crash, a lapsed lease) before it fails instead of running again. */
+export const MAX_JOB_ATTEMPTS = 3;
+
 export interface JobStatus {
   job: GenerationJobRow;
   media: MediaRow[];
@@ -51,6 +62,8 @@ export class GenerationService {
     /** Fixed limits, or a function that reads the current ones (an admin may change them). */
     private readonly limits: GenerationLimits | (() => Promise<GenerationLimits>),
     private readonly enqueue: EnqueueJob,
+    /** With it, a dead worker's job is taken over as soon as its queue lease lapses; without, after `STALE_AFTER_MS`. */
+    private readonly leases?: JobLeases,
   ) {}
 
   /** Validates, checks limits, stores the job and queues it; returns at once. */
@@ -66,7 +79,7 @@ export class GenerationService {
       const source = await this.db.kysely.selectFrom("media").select(["id", "file_key", "remote_url"]).where("id", "=", req.sourceMediaId).executeTakeFirst();
       if (!source) throw invalid("The image to remix was not found");
     }
-    if (!account.is_admin) await this.#checkLimits(account.id, opts.n);
+    const limits = account.is_admin ? undefined : typeof this.limits === "function" ? await this.limits() : this.limits;
     const job = {
       id: newId(),
       account_id: account.id,
@@ -85,7 +98,15 @@ export class GenerationService {
       started_at: null,
       finished_at: null,
     };
-    await this.db.kysely.insertInto("generation_jobs").values(job).execute();
+    // Count and insert in one transaction, one request per account at a time: a burst cannot
+    // pass the check together (SQLite: one writer at a time; PostgreSQL: a per-account lock).
+    await this.db.kysely.transaction().execute(async (trx) => {
+      if (limits) {
+        if (this.db.dialect === "postgres") await sql`select pg_advisory_xact_lock(hashtext(${`pictor:generations:${account.id}`}))`.execute(trx);
+        await this.#checkLimits(trx, account.id, opts.n, limits);
+      }
+      await trx.insertInto("generation_jobs").values(job).execute();
+    });
     try {
       await this.enqueue(job.id);
     } catch (error) {
@@ -95,9 +116,8 @@ export class GenerationService {
     return (await this.get(job.id))!;
   }
 
-  async #checkLimits(accountId: string, n: number): Promise<void> {
-    const limits = typeof this.limits === "function" ? await this.limits() : this.limits;
-    const active = await this.db.kysely
+  async #checkLimits(trx: Transaction<Database>, accountId: string, n: number, limits: GenerationLimits): Promise<void> {
+    const active = await trx
       .selectFrom("generation_jobs")
       .select((e) => e.fn.countAll().as("n"))
       .where("account_id", "=", accountId)
@@ -107,7 +127,7 @@ export class GenerationService {
       throw new DomainError(429, `You already have ${Number(active.n)} generations running; wait for one to finish`, "too_many_jobs");
     }
     const since = nowIso(new Date(Date.now() - 24 * 3600 * 1000));
-    const used = await this.db.kysely
+    const used = await trx
       .selectFrom("generation_jobs")
       .select((e) => e.fn.sum<number>("n").as("n"))
       .where("account_id", "=", accountId)
@@ -132,18 +152,33 @@ export class GenerationService {
   }
 
   /**
-   * Claims a job for running. Returns null when another worker has it or it
-   * is finished; a job left "running" by a crashed worker for longer than
-   * `staleAfterMs` is taken over.
+   * Claims a job for running; call it from the job's queue handler. Returns
+   * null when another worker has it or it is finished. A job left "running"
+   * by a dead worker is taken over: at once when the queue says no other
+   * worker holds a lease on its message (the caller's own is the one
+   * expected), else after `staleAfterMs`. A job that lost its worker
+   * `MAX_JOB_ATTEMPTS` times fails instead: it may be what kills them.
    */
   async start(jobId: string, staleAfterMs = STALE_AFTER_MS): Promise<GenerationJobRow | null> {
     const now = nowIso();
     const stale = nowIso(new Date(Date.now() - staleAfterMs));
+    const job = await this.get(jobId);
+    if (!job || (job.state !== "queued" && job.state !== "running")) return null;
+    if (job.state === "running") {
+      const lost = this.leases ? (await this.leases(jobId)).leased <= 1 : job.started_at !== null && job.started_at < stale;
+      if (!lost) return null;
+      if (job.attempts >= MAX_JOB_ATTEMPTS) {
+        await this.fail(jobId, "worker_lost", `The image could not be made: its worker stopped ${job.attempts} times. Try again, perhaps with a smaller size.`);
+        return null;
+      }
+    }
+    // Guarded by the state and attempts read above: of two racing workers only one moves them on.
     const rows = await this.db.kysely
       .updateTable("generation_jobs")
       .set((eb) => ({ state: "running", started_at: now, attempts: eb("attempts", "+", 1) }))
       .where("id", "=", jobId)
-      .where((eb) => eb.or([eb("state", "=", "queued"), eb.and([eb("state", "=", "running"), eb("started_at", "<", stale)])]))
+      .where("state", "=", job.state)
+      .where("attempts", "=", job.attempts)
       .returningAll()
       .execute();
     return rows[0] ?? null;
@@ -178,24 +213,28 @@ export class GenerationService {
 
   /**
    * Jobs that may have no message in the queue: queued longer than
-   * `queuedMs` (a crash between insert and enqueue), or running longer than
-   * `staleMs` (the worker died mid-run). Queueing them again is harmless:
-   * `start` lets only one worker run a job.
+   * `queuedMs` (a crash between insert and enqueue), or running with no
+   * message left in the queue (its worker died and the message was lost or
+   * set aside; without lease information: running longer than `staleMs`).
+   * Queueing them again is harmless: `start` lets only one worker run a job.
    */
   async orphaned(queuedMs: number, staleMs = STALE_AFTER_MS): Promise<string[]> {
     const queuedBefore = nowIso(new Date(Date.now() - queuedMs));
     const startedBefore = nowIso(new Date(Date.now() - staleMs));
+    const leases = this.leases;
     const rows = await this.db.kysely
       .selectFrom("generation_jobs")
-      .select("id")
+      .select(["id", "state"])
       .where((eb) =>
         eb.or([
           eb.and([eb("state", "=", "queued"), eb("created_at", "<", queuedBefore)]),
-          eb.and([eb("state", "=", "running"), eb("started_at", "<", startedBefore)]),
+          leases ? eb("state", "=", "running") : eb.and([eb("state", "=", "running"), eb("started_at", "<", startedBefore)]),
         ]),
       )
       .limit(100)
       .execute();
-    return rows.map((r) => r.id);
+    const ids: string[] = [];
+    for (const r of rows) if (r.state === "queued" || !leases || (await leases(r.id)).queued === 0) ids.push(r.id);
+    return ids;
   }
 }

@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
+import type { Transaction } from "kysely";
 import type { Db } from "../storage/db.ts";
+import type { Database } from "../storage/schema.ts";
 import { nowIso } from "../storage/time.ts";
-import { invalid } from "./errors.ts";
+import { DomainError, invalid } from "./errors.ts";
 import type { GenerationLimits } from "./generations.ts";
 
 export type RegistrationMode = "open" | "invite" | "closed";
@@ -66,15 +68,21 @@ export class InstanceService {
     return row !== undefined;
   }
 
-  /** Spends an invitation on a new account; false if someone else spent it first. */
-  async useInvite(code: string, accountId: string): Promise<boolean> {
-    const r = await this.db.kysely
+  /**
+   * Spends an invitation on a new account, inside the transaction that creates
+   * it: a conditional update that only one caller can win (PostgreSQL makes a
+   * concurrent one wait for the row and then see it used; SQLite runs one
+   * writer at a time). Throws when the code is used up or expired, which rolls
+   * the account back.
+   */
+  async spendInvite(trx: Transaction<Database>, code: string, accountId: string): Promise<void> {
+    const r = await trx
       .updateTable("invites")
       .set({ used_by: accountId, used_at: nowIso() })
       .where("id", "=", hash(code))
       .where("used_at", "is", null)
       .where("expires_at", ">", nowIso())
       .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    if (Number(r.numUpdatedRows) !== 1) throw new DomainError(409, "This invitation is used up or expired.", "invite_spent");
   }
 }

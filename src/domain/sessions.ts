@@ -3,7 +3,9 @@ import type { Db } from "../storage/db.ts";
 import { nowIso } from "../storage/time.ts";
 import type { LocalAccount } from "./accounts.ts";
 
-const hash = (token: string) => createHash("sha256").update(token).digest("hex");
+/** A session's row id: the SHA-256 of its token (the token itself is never stored). */
+export const sessionId = (token: string) => createHash("sha256").update(token).digest("hex");
+const hash = sessionId;
 export const SESSION_DAYS = 30;
 
 /** Browser sessions: random tokens, stored hashed, expiring after 30 days. */

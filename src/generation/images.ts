@@ -1,4 +1,6 @@
 import { type InputLimits, inspectImage, MediaError } from "../media/inspect.ts";
+import { readBodyCapped } from "../net/body.ts";
+import { findCause, PrivateAddressError, ResponseTooLargeError } from "../net/errors.ts";
 import { GenerationError } from "./errors.ts";
 import type { ImageMediaType } from "./types.ts";
 
@@ -8,38 +10,53 @@ export interface DownloadOptions {
   /** For the whole download, headers and body. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** The guarded client's fetch (src/net), which refuses private addresses on every hop; the global fetch by default. */
   fetch?: typeof fetch;
+  /** Names the image in messages ("The generated image", "The image to remix"). */
+  what?: string;
 }
 
 const kb = (n: number) => `${Math.round(n / 1024)} KB`;
 
 /**
- * Downloads an image a provider answered with as a URL: http and https only,
- * within a byte cap and a timeout. Failures are GenerationErrors: a slow or
- * unreachable host is retryable, a refused or oversized answer is not.
+ * Downloads an image (a provider's answer given as a URL, or a remote post's
+ * image to remix): http and https only, within a byte cap enforced while
+ * streaming and a timeout. Failures are GenerationErrors: a slow or
+ * unreachable host is retryable; a refused, oversized or private-address
+ * answer is not.
  */
 export async function downloadImage(url: string, options: DownloadOptions): Promise<Uint8Array> {
+  const what = options.what ?? "The generated image";
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new GenerationError("invalid_image", "The image service answered with a link that is not a valid URL.");
+    throw new GenerationError("invalid_image", `${what} has a link that is not a valid URL.`);
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     throw new GenerationError(
       "invalid_image",
-      `The image service answered with a ${parsed.protocol.replace(/:$/, "")}: link; only http and https links are downloaded.`,
+      `${what} has a ${parsed.protocol.replace(/:$/, "")}: link; only http and https links are downloaded.`,
     );
   }
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const failed = (e: unknown): GenerationError => {
     if (e instanceof GenerationError) return e;
+    const tooLarge = findCause(e, ResponseTooLargeError);
+    if (tooLarge) {
+      return new GenerationError("invalid_image", `${what} is larger than the ${kb(options.maxBytes)} limit.`, { retryable: false, cause: e });
+    }
+    const refused = findCause(e, PrivateAddressError);
+    if (refused) {
+      const where = refused.hostname === refused.address ? refused.address : `${refused.hostname}, which resolves to ${refused.address}`;
+      return new GenerationError("invalid_image", `${what} is not at a public address (${where}), so it was not downloaded.`, { retryable: false, cause: e });
+    }
     if (options.signal?.aborted) return new GenerationError("timeout", "The generation was cancelled.", { retryable: false, cause: e });
     if (timeout.aborted) {
-      return new GenerationError("timeout", `Downloading the generated image took longer than ${Math.round(options.timeoutMs / 100) / 10} seconds. Try again.`, { cause: e });
+      return new GenerationError("timeout", `Downloading ${what.replace(/^The /, "the ")} took longer than ${Math.round(options.timeoutMs / 100) / 10} seconds. Try again.`, { cause: e });
     }
-    return new GenerationError("unavailable", `The generated image could not be downloaded from ${parsed.host}. Try again.`, { cause: e });
+    return new GenerationError("unavailable", `${what} could not be downloaded from ${parsed.host}. Try again.`, { cause: e });
   };
 
   let res: Response;
@@ -53,33 +70,15 @@ export async function downloadImage(url: string, options: DownloadOptions): Prom
     const retryable = res.status >= 500 || res.status === 429 || res.status === 408;
     throw new GenerationError(
       retryable ? "unavailable" : "invalid_image",
-      `Downloading the generated image failed with HTTP ${res.status}${retryable ? "; try again" : ""}.`,
+      `Downloading ${what.replace(/^The /, "the ")} failed with HTTP ${res.status}${retryable ? "; try again" : ""}.`,
       { status: res.status },
     );
   }
-  const declared = Number(res.headers.get("content-length") ?? NaN);
-  const tooLarge = () =>
-    new GenerationError("invalid_image", `The generated image is larger than the ${kb(options.maxBytes)} limit.`, { retryable: false });
-  if (declared > options.maxBytes) {
-    await res.body?.cancel().catch(() => {});
-    throw tooLarge();
-  }
-
-  const chunks: Uint8Array[] = [];
-  let total = 0;
   try {
-    if (res.body) {
-      for await (const chunk of res.body) {
-        total += chunk.byteLength;
-        if (total > options.maxBytes) throw tooLarge();
-        chunks.push(chunk);
-      }
-    }
+    return await readBodyCapped(res, options.maxBytes, { what });
   } catch (e) {
-    await res.body?.cancel().catch(() => {});
     throw failed(e);
   }
-  return Buffer.concat(chunks, total);
 }
 
 /**

@@ -1,7 +1,8 @@
+import { createHttpClient, type HttpClientOptions } from "../net/client.ts";
 import { createBuiltinProvider } from "./builtin.ts";
 import type { GenerationConfig } from "./config.ts";
 import { GenerationError } from "./errors.ts";
-import { OPENAI_PROVIDER } from "./models.ts";
+import { OPENAI_BASE_URL, OPENAI_PROVIDER } from "./models.ts";
 import type { OpenAIImageProvider } from "./openai.ts";
 import { createPromptPolicy, type Moderator, type PromptPolicy } from "./policy.ts";
 import type { RetryOptions } from "./retry.ts";
@@ -18,8 +19,15 @@ export type * from "./types.ts";
 export { parseSize, validateRequest } from "./validate.ts";
 
 export interface GenerationDeps {
-  /** For the OpenAI client and image downloads. */
+  /** For the OpenAI client and image downloads (tests); otherwise a client is built from `http`. */
   fetch?: typeof fetch;
+  /**
+   * The shared HTTP client settings (src/net). The provider gets its own
+   * client from them: its configured base URL may be a private address (a
+   * server on the same machine), anything else it links to may not, and it
+   * waits up to OPENAI_TIMEOUT_MS for an answer.
+   */
+  http?: HttpClientOptions;
   /** Backoff waits; tests make them instant. */
   sleep?: RetryOptions["sleep"];
   /** Seeds for the builtin provider, jitter for backoff. */
@@ -37,6 +45,19 @@ function buildProvider(config: GenerationConfig, deps: GenerationDeps) {
     const o = config.openai;
     // The openai package (and its memory) loads on first use, not at start-up.
     let loaded: Promise<OpenAIImageProvider> | undefined;
+    const providerFetch = () => {
+      if (deps.fetch || !deps.http) return deps.fetch;
+      // A second past the client's own timeout, so that one (with its clearer message) fires first.
+      const wait = o.timeoutMs + 1000;
+      return createHttpClient({
+        ...deps.http,
+        trustedOrigins: [o.baseURL ?? OPENAI_BASE_URL],
+        headersTimeoutMs: wait,
+        bodyTimeoutMs: wait,
+        totalTimeoutMs: wait,
+        maxResponseBytes: undefined, // answers and downloads are capped by the provider itself
+      }).fetch;
+    };
     const load = () =>
       (loaded ??= import("./openai.ts").then(({ createOpenAIProvider }) =>
         createOpenAIProvider({
@@ -48,7 +69,7 @@ function buildProvider(config: GenerationConfig, deps: GenerationDeps) {
           maxPromptLength: config.prompt.maxLength,
           limits: config.media,
           retry,
-          fetch: deps.fetch,
+          fetch: providerFetch(),
         }),
       ));
     const provider: ImageProvider = {

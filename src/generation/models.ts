@@ -4,6 +4,9 @@ import type { ModelRules } from "./validate.ts";
 
 export const OPENAI_PROVIDER = "openai";
 
+/** Where the OpenAI provider goes when OPENAI_BASE_URL is not set. */
+export const OPENAI_BASE_URL = "https://api.openai.com/v1";
+
 const GPT_IMAGE: ModelRules = { sizes: ["1024x1024", "1536x1024", "1024x1536"], maxN: 4, transparentBackground: true, edit: true };
 
 /** What OpenAI's own image models accept. */

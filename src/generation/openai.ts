@@ -1,14 +1,16 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, toFile } from "openai";
 import type { InputLimits } from "../media/inspect.ts";
+import { cappedFetch } from "../net/body.ts";
+import { findCause, PrivateAddressError, ResponseTooLargeError } from "../net/errors.ts";
 import { GenerationError } from "./errors.ts";
 import { checkSource, downloadImage, verifyImage } from "./images.ts";
 import type { Moderator } from "./policy.ts";
 import { type RetryOptions, withRetry } from "./retry.ts";
 import type { EditRequest, GeneratedImage, GenerationRequest, ImageProvider, PromptVerdict } from "./types.ts";
-import { type ModelRules, type ValidRequest, validateRequest } from "./validate.ts";
+import { MAX_IMAGES_PER_REQUEST, type ModelRules, type ValidRequest, validateRequest } from "./validate.ts";
 
 export { GENERIC_MODEL_RULES, OPENAI_MODEL_RULES, OPENAI_PROVIDER } from "./models.ts";
-import { GENERIC_MODEL_RULES, OPENAI_MODEL_RULES, OPENAI_PROVIDER } from "./models.ts";
+import { GENERIC_MODEL_RULES, OPENAI_BASE_URL, OPENAI_MODEL_RULES, OPENAI_PROVIDER } from "./models.ts";
 
 export interface OpenAIProviderOptions {
   apiKey: string;
@@ -25,7 +27,11 @@ export interface OpenAIProviderOptions {
   retry: RetryOptions;
   /** The moderation model used by moderate(). */
   moderationModel?: string;
-  /** For the client and for image downloads; the global fetch by default. */
+  /**
+   * For the client and for image downloads; the global fetch by default.
+   * Pictor passes a guarded client (src/net) that may reach the configured
+   * baseURL but refuses other private addresses.
+   */
   fetch?: typeof fetch;
 }
 
@@ -34,6 +40,9 @@ export interface OpenAIImageProvider extends ImageProvider {
   /** Asks OpenAI's moderation endpoint about a prompt (a Moderator for createPromptPolicy). */
   moderate: Moderator;
 }
+
+/** Room in an Images API answer for everything but the base64 images (JSON, revised prompts, usage). */
+const ANSWER_OVERHEAD_BYTES = 256 * 1024;
 
 const seconds = (ms: number) => `${ms >= 10_000 ? Math.round(ms / 1000) : Math.round(ms / 100) / 10} seconds`;
 const short = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n)}…` : s);
@@ -60,6 +69,22 @@ function retryAfterMs(headers: Headers | undefined): number | undefined {
  */
 export function classifyOpenAIError(e: unknown, timeoutMs: number): GenerationError {
   if (e instanceof GenerationError) return e;
+  // Our own refusals, whether the client wrapped them (fetch failed) or not (body read).
+  const tooLarge = findCause(e, ResponseTooLargeError);
+  if (tooLarge) {
+    return new GenerationError(
+      "invalid_image",
+      `${tooLarge.message}, more than the images asked for can take within MEDIA_MAX_BYTES; it was refused without being read whole.`,
+      { retryable: false, cause: e },
+    );
+  }
+  const refused = findCause(e, PrivateAddressError);
+  if (refused) {
+    return new GenerationError("unavailable", `The image service sent Pictor to a private address (${refused.hostname}), which is refused.`, {
+      retryable: false,
+      cause: e,
+    });
+  }
   if (e instanceof APIUserAbortError) {
     return new GenerationError("timeout", "The generation was cancelled.", { retryable: false, cause: e });
   }
@@ -139,13 +164,25 @@ function qualityFor(model: string, quality: ValidRequest["quality"]) {
  * with exponential backoff.
  */
 export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIImageProvider {
+  const baseFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  // Answers are read whole and parsed by the client, so their size is capped while they stream in:
+  // at most n images in base64 (4 bytes per 3) within MEDIA_MAX_BYTES each, plus room for the JSON around them.
+  const answerLimit = (n: number) => n * Math.ceil(options.limits.maxBytes / 3) * 4 + ANSWER_OVERHEAD_BYTES;
+  const answers = (n: number) => cappedFetch(baseFetch, answerLimit(n), { what: "The image service's answer" });
   const client = new OpenAI({
     apiKey: options.apiKey,
-    baseURL: options.baseURL ?? "https://api.openai.com/v1",
+    baseURL: options.baseURL ?? OPENAI_BASE_URL,
     timeout: options.timeoutMs,
     maxRetries: 0,
-    fetch: options.fetch,
+    fetch: answers(MAX_IMAGES_PER_REQUEST),
   });
+  const forImages = new Map<number, OpenAI>();
+  /** The client, with its answers capped for n images. */
+  const imagesClient = (n: number) => {
+    let c = forImages.get(n);
+    if (!c) forImages.set(n, (c = client.withOptions({ fetch: answers(n) })));
+    return c;
+  };
   const listed = options.models?.length ? [...options.models] : Object.keys(OPENAI_MODEL_RULES);
   const defaultModel = options.defaultModel ?? listed[0];
   const models = [defaultModel, ...listed.filter((m) => m !== defaultModel)];
@@ -176,7 +213,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIImag
       } else if (item.url) {
         const url = item.url;
         bytes = await retrying(
-          () => downloadImage(url, { maxBytes: options.limits.maxBytes, timeoutMs: options.timeoutMs, signal: req.signal, fetch: options.fetch }),
+          () => downloadImage(url, { maxBytes: options.limits.maxBytes, timeoutMs: options.timeoutMs, signal: req.signal, fetch: baseFetch }),
           req.signal,
         );
       } else {
@@ -201,7 +238,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIImag
 
     async generate(input: GenerationRequest): Promise<GeneratedImage[]> {
       const req = validateRequest(input, limits);
-      const res = await retrying(() => client.images.generate(params(req), { signal: req.signal }), req.signal);
+      const res = await retrying(() => imagesClient(req.n).images.generate(params(req), { signal: req.signal }), req.signal);
       return collect(res.data, req);
     },
 
@@ -221,7 +258,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIImag
       const res = await retrying(async () => {
         const image = await toFile(input.image, `image.${source.ext}`, { type: source.mediaType });
         const maskFile = input.mask && mask ? await toFile(input.mask, `mask.${mask.ext}`, { type: mask.mediaType }) : undefined;
-        return client.images.edit({ ...rest, image, ...(maskFile ? { mask: maskFile } : {}) }, { signal: req.signal });
+        return imagesClient(req.n).images.edit({ ...rest, image, ...(maskFile ? { mask: maskFile } : {}) }, { signal: req.signal });
       }, req.signal);
       return collect(res.data, req);
     },

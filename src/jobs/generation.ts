@@ -1,4 +1,3 @@
-import { validatePublicUrl } from "@fedify/vocab-runtime";
 import type { Logger } from "@logtape/logtape";
 import { DomainError } from "../domain/errors.ts";
 import type { GenerationPolicy, GenerationService } from "../domain/generations.ts";
@@ -44,6 +43,9 @@ export function generationPolicy(config: GenerationConfig, generator: ImageGener
   };
 }
 
+/** For the whole download of a remote image to remix. */
+const REMIX_DOWNLOAD_TIMEOUT_MS = 30_000;
+
 export interface GenerationRunnerDeps {
   db: Db;
   generations: GenerationService;
@@ -51,7 +53,8 @@ export interface GenerationRunnerDeps {
   store: MediaStore;
   config: GenerationConfig;
   logger: Logger;
-  allowPrivateAddress: boolean;
+  /** The guarded HTTP client's fetch (src/net): remote images are untrusted URLs, checked on every redirect. */
+  fetch: typeof fetch;
 }
 
 /**
@@ -75,11 +78,14 @@ export function generationRunner(deps: GenerationRunnerDeps): (jobId: string) =>
         let bytes: Uint8Array | undefined;
         if (source.file_key) bytes = (await store.get(source.file_key))?.bytes;
         else if (source.remote_url) {
-          // A remote post's image: an untrusted URL, never a private address outside tests.
-          if (!deps.allowPrivateAddress) await validatePublicUrl(source.remote_url).catch(() => {
-            throw new DomainError(422, "The image to remix is not at a public address", "bad_request");
+          // A remote post's image: an untrusted URL. The guarded client refuses private addresses
+          // (after DNS, on every redirect) unless ALLOW_PRIVATE_ADDRESS is set; the size is capped as it streams.
+          bytes = await downloadImage(source.remote_url, {
+            maxBytes: config.media.maxBytes,
+            timeoutMs: REMIX_DOWNLOAD_TIMEOUT_MS,
+            fetch: deps.fetch,
+            what: "The image to remix",
           });
-          bytes = await downloadImage(source.remote_url, { maxBytes: config.media.maxBytes, timeoutMs: 30_000 });
         }
         if (!bytes) throw new DomainError(422, "The image to remix is gone", "bad_request");
         images = await generator.edit({ ...request, image: bytes });

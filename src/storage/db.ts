@@ -60,8 +60,11 @@ class ImmediateSqliteDialect extends SqliteDialect {
 export function openDb(url: string, options: { poolSize?: number } = {}): Db {
   if (dialectOf(url) === "postgres") {
     const pool = new (loadPg().Pool)({ connectionString: url, max: options.poolSize ?? 10 });
-    // An idle client that loses its connection must not crash the process.
+    // A client that loses its connection must not crash the process: idle ones report to the pool,
+    // and one in use (pg emits "error" on it, with no listener while checked out) fails its query instead;
+    // the pool drops it when it is released.
     pool.on("error", () => {});
+    pool.on("connect", (client) => client.on("error", () => {}));
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { kysely, dialect: "postgres", pgPool: pool, url, close: () => kysely.destroy() };
   }

@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeRemote, startFakeRemote } from "../helpers/remote.ts";
 import { type Cluster, eventually, startCluster, type TestServer } from "./harness.ts";
@@ -8,6 +11,8 @@ import { type Cluster, eventually, startCluster, type TestServer } from "./harne
  * deleted only after they are handled, so a dead worker's work comes back
  * when its lease runs out.
  */
+const run = promisify(execFile);
+
 describe("crash safety", { timeout: 180_000 }, () => {
   const FOLLOWERS = 30;
   let cluster: Cluster;
@@ -54,6 +59,23 @@ describe("crash safety", { timeout: 180_000 }, () => {
     expect(before).toBeLessThan(FOLLOWERS);
     await a.start();
     await eventually(() => creates().size === FOLLOWERS, `every inbox to get the post (had ${before} at the kill)`, cluster, 120_000);
+    expect([...creates()].sort()).toEqual(Array.from({ length: FOLLOWERS }, (_, i) => `/users/f${i}/inbox`).sort());
+  });
+
+  it("delivers a post whose process died between the commit and the enqueue", async () => {
+    // The CLI kills itself with SIGKILL right after the post's transaction commits, before any handler runs:
+    // nothing was enqueued, and only the event written with the post tells that it must be delivered.
+    const died = await run(process.execPath, [join(import.meta.dirname, "../../bin/pictor.js"), "post", "--account", "alice", "--prompt", "a lighthouse in fog", "--size", "256x256"], {
+      env: { ...a.env, CRASH_AFTER_COMMIT: "post.published" },
+    }).then(
+      () => null,
+      (e: { signal?: string }) => e.signal,
+    );
+    expect(died).toBe("SIGKILL");
+    const creates = () =>
+      new Set(remote.received.filter((r) => r.body?.type === "Create" && JSON.stringify(r.body.object?.content ?? "").includes("a lighthouse in fog")).map((r) => r.path));
+    // The running server's dispatcher takes the event once the dead process's claim runs out.
+    await eventually(() => creates().size === FOLLOWERS, "every inbox to get the post committed before the crash", cluster, 120_000);
     expect([...creates()].sort()).toEqual(Array.from({ length: FOLLOWERS }, (_, i) => `/users/f${i}/inbox`).sort());
   });
 });

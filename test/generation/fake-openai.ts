@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** One request as the fake server saw it. */
@@ -10,6 +10,15 @@ export interface SeenRequest {
   json?: Record<string, unknown>;
   /** Parsed multipart body, for /images/edits. */
   form?: FormData;
+  /** For streamed replies: how much of the body went out, and whether all of it did before the client hung up. */
+  sent?: { bytes: number; finished: boolean };
+}
+
+/** A large body written in 64 KB chunks as the client reads it, never held whole: text parts and runs of one character. */
+export interface StreamedBody {
+  parts: Array<string | { repeat: string; bytes: number }>;
+  /** Declare Content-Length (else the body is chunked). */
+  contentLength?: boolean;
 }
 
 export interface FakeReply {
@@ -19,6 +28,8 @@ export interface FakeReply {
   headers?: Record<string, string>;
   /** Wait this long before answering. */
   delayMs?: number;
+  /** Stream this body instead of `body`. */
+  stream?: StreamedBody;
 }
 
 export type Handler = (req: SeenRequest) => FakeReply | Promise<FakeReply>;
@@ -75,6 +86,7 @@ export class FakeOpenAI {
       const reply: FakeReply = handler ? await handler(seen) : { status: 404, body: { error: { message: `no route ${route}` } } };
 
       const send = () => {
+        if (reply.stream) return sendStream(res, reply.status ?? 200, reply.stream, reply.headers ?? {}, (seen.sent = { bytes: 0, finished: false }));
         const body = reply.body;
         const isBytes = Buffer.isBuffer(body) || typeof body === "string";
         const headers = { "content-type": isBytes ? "application/octet-stream" : "application/json", ...reply.headers };
@@ -104,6 +116,37 @@ export class FakeOpenAI {
     this.#server?.closeAllConnections();
     await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
   }
+}
+
+function sendStream(res: ServerResponse, status: number, body: StreamedBody, headers: Record<string, string>, sent: NonNullable<SeenRequest["sent"]>): void {
+  const total = body.parts.reduce((n, p) => n + (typeof p === "string" ? Buffer.byteLength(p) : p.bytes), 0);
+  res.writeHead(status, { "content-type": "application/json", ...(body.contentLength ? { "content-length": String(total) } : {}), ...headers });
+  const chunks = (function* () {
+    for (const p of body.parts) {
+      if (typeof p === "string") {
+        yield Buffer.from(p);
+        continue;
+      }
+      const block = Buffer.alloc(64 * 1024, p.repeat);
+      for (let left = p.bytes; left > 0; left -= block.length) yield left >= block.length ? block : block.subarray(0, left);
+    }
+  })();
+  const pump = () => {
+    for (;;) {
+      if (res.destroyed) return;
+      const next = chunks.next();
+      if (next.done) {
+        res.end(() => (sent.finished = true));
+        return;
+      }
+      sent.bytes += next.value.length;
+      if (!res.write(next.value)) {
+        res.once("drain", pump);
+        return;
+      }
+    }
+  };
+  pump();
 }
 
 /** The body OpenAI sends with an error. */
