@@ -12,7 +12,7 @@ import { onBlock, onFlag, onUndoBlock } from "./inbox/moderation.ts";
 import { registerNodeInfo } from "./nodeinfo.ts";
 import { registerObjects } from "./objects.ts";
 import { registerOutbox } from "./outbox.ts";
-import { onQuoteAccepted, onQuoteRequest, registerQuotes } from "./quotes.ts";
+import { onQuoteAccepted, onQuoteRejected, onQuoteRequest, registerQuotes } from "./quotes.ts";
 
 export type { FederationDeps } from "./deps.ts";
 
@@ -54,7 +54,13 @@ export function registerFederation(federation: PictorFederation, deps: Federatio
         await onFollowAnswer(ctx, a, true, deps);
       }),
     )
-    .on(Reject, guard<Reject>((ctx, a) => onFollowAnswer(ctx, a, false, deps)))
+    .on(
+      Reject,
+      guard<Reject>(async (ctx, a) => {
+        if (await onQuoteRejected(ctx, a, deps)) return;
+        await onFollowAnswer(ctx, a, false, deps);
+      }),
+    )
     .on(Create, guard<Create>((ctx, a) => onCreate(ctx, a, deps)))
     .on(Update, guard<Update>((ctx, a) => onUpdate(ctx, a, deps)))
     .on(Delete, guard<Delete>((ctx, a) => onDelete(ctx, a, deps)))

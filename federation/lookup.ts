@@ -1,12 +1,15 @@
-import { isActor } from "@fedify/vocab";
+import { isActor, Note } from "@fedify/vocab";
 import type { PictorFederation } from "../fedify.config.ts";
+import type { PostDetails } from "../src/domain/posts.ts";
 import type { AccountRow } from "../src/storage/schema.ts";
 import { DomainError, invalid } from "../src/domain/errors.ts";
 import { INSTANCE_ACTOR } from "../src/urls.ts";
 import type { FederationDeps } from "./deps.ts";
 import { actorToRemoteAccount } from "./mappers/actor.ts";
+import { fetchNote, storeFetchedNote } from "./threads.ts";
 
-const HANDLE = /^@?([^@\s]+)@([^@\s]+)$/;
+/** `@user@host` (or `user@host`); a URL such as https://host/@user never reads as one. */
+const HANDLE = /^@?([^@\s/:]+)@([^@\s/]+)$/;
 
 /**
  * Finds an account by `@user@host` or profile/actor URL: a local account
@@ -59,4 +62,70 @@ export async function resolveAccount(
     if (local) return local;
   }
   return deps.accounts.upsertRemote(input);
+}
+
+/** What a search finds: an account, or a post (to open in Pictor). */
+export type Found = { kind: "account"; account: AccountRow } | { kind: "post"; details: PostDetails };
+
+export const SEARCH_HINT = "Search for @user@host, or the http(s) address of a profile or a post.";
+
+/**
+ * What a search box query names: a handle (`@user@host`), or an http(s) URL
+ * of a profile or a post, here or elsewhere. Remote things are fetched signed
+ * by the instance actor: a post page answers with its Note (Mastodon's
+ * `/@user/:id`), a profile page with its actor, or names it through a
+ * `rel="alternate"` link (Fedify's loader follows those). Anything else is
+ * refused with a message before anything is fetched.
+ */
+export async function lookup(federation: PictorFederation, deps: FederationDeps, query: string): Promise<Found> {
+  const q = query.trim();
+  if (HANDLE.test(q)) return { kind: "account", account: await resolveAccount(federation, deps, q) };
+  let url: URL;
+  try {
+    url = new URL(q);
+  } catch {
+    throw invalid(`"${q.slice(0, 100)}" is neither a handle nor a URL. ${SEARCH_HINT}`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw invalid(`Only http(s) addresses can be looked up. ${SEARCH_HINT}`);
+  if (url.origin === deps.urls.origin.origin) return lookupLocal(deps, url);
+  const knownPost = await deps.posts.detailsByIri(url.href);
+  if (knownPost) return { kind: "post", details: knownPost };
+  const knownAccount = await deps.accounts.getByIri(url.href);
+  if (knownAccount) return { kind: "account", account: knownAccount };
+  if (await deps.moderation.isDomainBlocked(url.hostname)) throw new DomainError(403, `${url.hostname} is blocked on this instance`, "domain_blocked");
+  const ctx = federation.createContext(deps.urls.origin, undefined);
+  const loader = await ctx.getDocumentLoader({ identifier: INSTANCE_ACTOR });
+  const object = await ctx.lookupObject(url.href, { documentLoader: loader }).catch((error) => {
+    deps.logger.debug("Lookup of {url} failed: {error}", { url: url.href, error });
+    return null;
+  });
+  if (object instanceof Note && object.id) {
+    // A page URL (https://host/@bob/1) answers with a Note whose id differs: that id is fetched from its own origin.
+    const details =
+      object.id.href === url.href ? await storeFetchedNote(ctx, loader, deps, url, object) : object.id.origin === url.origin ? await fetchNote(ctx, loader, deps, object.id) : undefined;
+    if (details) return { kind: "post", details };
+    throw new DomainError(404, `Could not find a public post at ${url.href}`, "not_found");
+  }
+  if (object && isActor(object) && object.id) {
+    // The actor is taken from its own id, as resolveAccount does for handles.
+    return { kind: "account", account: await resolveAccount(federation, deps, object.id.href) };
+  }
+  throw new DomainError(404, `Could not find an account or a public post at ${url.href}`, "not_found");
+}
+
+/** A URL of this instance: a profile (/@alice, /users/alice) or a post (/@alice/ID, /users/alice/posts/ID, /posts/ID). */
+async function lookupLocal(deps: FederationDeps, url: URL): Promise<Found> {
+  const path = url.pathname.replace(/\/+$/, "");
+  const profile = /^\/(?:@|users\/)([A-Za-z0-9_]+)$/.exec(path);
+  if (profile) {
+    const account = await deps.accounts.getLocalByUsername(profile[1]);
+    if (account) return { kind: "account", account };
+  }
+  const post = /^\/(?:@([A-Za-z0-9_]+)|users\/([A-Za-z0-9_]+)\/posts|posts)\/([^/]+)$/.exec(path);
+  if (post) {
+    const details = await deps.posts.details(post[3]);
+    const username = post[1] ?? post[2];
+    if (details && (!username || (details.author.domain === null && details.author.username === username.toLowerCase()))) return { kind: "post", details };
+  }
+  throw new DomainError(404, `Nothing here at ${url.href}`, "not_found");
 }

@@ -69,4 +69,19 @@ export function registerObjects(federation: PictorFederation, deps: FederationDe
     })
     // Fedify would answer an empty collection for any id: a post the signer may not see (or that does not exist) is refused alike.
     .authorize(async (ctx, { identifier, id }) => (await load(ctx, identifier, id)) !== null);
+
+  // `likes` and `shares`: the totals other servers show (Hollo; Mastodon 4.3+ as untrusted counts), the
+  // counters kept on the post's row. Who liked or boosted is not listed, as Mastodon does not list it.
+  for (const [name, path, count] of [
+    ["likes", paths.likes, (d: PostDetails) => d.post.likes_count],
+    ["shares", paths.shares, (d: PostDetails) => d.post.boosts_count],
+  ] as const) {
+    federation
+      .setCollectionDispatcher(name, Note, path, async (ctx, { identifier, id }) => ((await load(ctx, identifier, id)) ? { items: [] } : null))
+      .setCounter(async (ctx, { identifier, id }) => {
+        const found = await load(ctx, identifier, id);
+        return found ? count(found.details) : null;
+      })
+      .authorize(async (ctx, { identifier, id }) => (await load(ctx, identifier, id)) !== null);
+  }
 }

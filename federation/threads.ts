@@ -8,20 +8,28 @@ import { INSTANCE_ACTOR } from "../src/urls.ts";
 import type { FederationDeps } from "./deps.ts";
 import { actorAccount } from "./inbox/remote-account.ts";
 import { noteToRemotePost } from "./mappers/note.ts";
+import { verifyQuote } from "./quotes.ts";
 
 /** Fetches a public Note from its own origin and stores it (with its author). */
-async function fetchNote(ctx: Context<void>, loader: DocumentLoader, deps: FederationDeps, iri: URL): Promise<PostDetails | undefined> {
+export async function fetchNote(ctx: Context<void>, loader: DocumentLoader, deps: FederationDeps, iri: URL): Promise<PostDetails | undefined> {
   const known = await deps.posts.detailsByIri(iri.href);
   if (known) return known;
   if (iri.protocol !== "https:" && iri.protocol !== "http:") return undefined;
   const object = await ctx.lookupObject(iri, { documentLoader: loader }).catch(() => null);
-  if (!(object instanceof Note) || object.id?.href !== iri.href || !object.attributionId) return undefined;
+  return object instanceof Note ? storeFetchedNote(ctx, loader, deps, iri, object) : undefined;
+}
+
+/** Stores a public Note fetched from `iri`, its own id, whose author lives on its origin. */
+export async function storeFetchedNote(ctx: Context<void>, loader: DocumentLoader, deps: FederationDeps, iri: URL, object: Note): Promise<PostDetails | undefined> {
+  if (object.id?.href !== iri.href || !object.attributionId) return undefined;
   if (object.attributionId.origin !== iri.origin) return undefined;
   const author = await actorAccount(Object.assign(ctx, { documentLoader: loader }), deps, object.attributionId, loader);
   if (!author) return undefined;
   const input = await noteToRemotePost(object, author.followers_url);
   if (!input || !isPubliclyVisible(input.visibility)) return undefined;
-  return (await deps.posts.receiveRemote(author, input)) ?? (await deps.posts.detailsByIri(iri.href));
+  // Its quote's stamp is checked too (the quoted post is not fetched in turn: one level only).
+  const quote = await verifyQuote(ctx, loader, deps, input);
+  return (await deps.posts.receiveRemote(author, { ...input, ...quote })) ?? (await deps.posts.detailsByIri(iri.href));
 }
 
 /**

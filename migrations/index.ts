@@ -25,6 +25,16 @@ import * as m0023 from "./0023_accounts_suspended_at.ts";
 import * as m0024 from "./0024_instance_settings.ts";
 import * as m0025 from "./0025_invites.ts";
 import * as m0026 from "./0026_mutes.ts";
+import * as m0027 from "./0027_accounts_remote_handle_not_unique.ts";
+import * as m0028 from "./0028_queue_messages_origin.ts";
+import * as m0029 from "./0029_dead_letters.ts";
+import * as m0030 from "./0030_domain_events.ts";
+import * as m0031 from "./0031_posts_quote_state.ts";
+import * as m0032 from "./0032_posts_quote_state_backfill.ts";
+import * as m0033 from "./0033_posts_quotes_count.ts";
+import * as m0034 from "./0034_posts_quote_index.ts";
+import * as m0035 from "./0035_posts_quotes_count_backfill.ts";
+import * as m0036 from "./0036_remote_media.ts";
 
 /** Every migration, listed statically, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -54,4 +64,14 @@ export const migrations: Record<string, Migration> = {
   "0024_instance_settings": m0024,
   "0025_invites": m0025,
   "0026_mutes": m0026,
+  "0027_accounts_remote_handle_not_unique": m0027,
+  "0028_queue_messages_origin": m0028,
+  "0029_dead_letters": m0029,
+  "0030_domain_events": m0030,
+  "0031_posts_quote_state": m0031,
+  "0032_posts_quote_state_backfill": m0032,
+  "0033_posts_quotes_count": m0033,
+  "0034_posts_quote_index": m0034,
+  "0035_posts_quotes_count_backfill": m0035,
+  "0036_remote_media": m0036,
 };

@@ -4,7 +4,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Hono } from "hono";
 import { buildFederation, type PictorFederation } from "../fedify.config.ts";
 import { type FederationDeps, registerFederation } from "../federation/index.ts";
-import { resolveAccount } from "../federation/lookup.ts";
+import { lookup as search, resolveAccount } from "../federation/lookup.ts";
 import { fetchThread, resolvePost } from "../federation/threads.ts";
 import type { Config } from "./config.ts";
 import { AccountService } from "./domain/accounts.ts";
@@ -23,10 +23,13 @@ import { createImageGenerator, type GenerationDeps, type ImageGenerator } from "
 import { ApResponseCache } from "./http/ap-cache.ts";
 import { createHttpApp } from "./http/app.tsx";
 import { generationPolicy, generationRunner } from "./jobs/generation.ts";
+import { RemoteMediaCache } from "./jobs/remote-media.ts";
 import { MediaReader } from "./read/media.ts";
 import { PostReader } from "./read/posts.ts";
+import { queueAdmin } from "./read/queues.ts";
 import { TimelineReader } from "./read/timelines.ts";
 import { LocalDiskMediaStore } from "./media/local-store.ts";
+import { createHttpClient, type HttpClient, httpClientOptions, installGlobally } from "./net/index.ts";
 import type { MediaStore } from "./media/store.ts";
 import { type Db, openDb } from "./storage/db.ts";
 import { migrateToLatest } from "./storage/migrate.ts";
@@ -35,11 +38,12 @@ import { LocalUrls } from "./urls.ts";
 
 /** The persistent stores every process shares: Fedify's KV store and queue, and the jobs queue. */
 export interface PictorStores {
-  kv: KvStore;
+  /** With `sweep`, workers delete expired entries on a schedule. */
+  kv: KvStore & { sweep?(): Promise<number> };
   /** Inbox, outbox and fan-out work. */
   queue: MessageQueue;
-  /** Generation jobs. */
-  jobs: MessageQueue;
+  /** Generation jobs. With `copies`, a dead worker's job is taken over as soon as its lease lapses. */
+  jobs: MessageQueue & { copies?(message: unknown): Promise<{ queued: number; leased: number }> };
 }
 
 export interface Pictor {
@@ -62,8 +66,12 @@ export interface Pictor {
   instance: InstanceService;
   generator: ImageGenerator;
   media: MediaStore;
+  /** The cache of remote images (attachments, avatars, headers), fetched in the background. */
+  remoteMedia: RemoteMediaCache;
   federation: PictorFederation;
   http: Hono;
+  /** The one guarded HTTP client for everything Pictor fetches or posts (src/net); also the process's global dispatcher. */
+  net: HttpClient;
   /** Cached public ActivityPub responses (drop entries after changes that emit no event). */
   apCache: ApResponseCache;
   /** Finds (and stores) an account by @user@host or URL. */
@@ -80,9 +88,11 @@ export interface Pictor {
   startQueue(signal: AbortSignal): Promise<void>;
   /** Consumes the jobs queue only (the CLI does, while it waits for its own job). */
   startJobs(signal: AbortSignal): Promise<void>;
-  /** Queues again jobs that lost their message or their worker; returns how many. Runs every few minutes on workers. */
+  /** Queues again jobs that lost their message or their worker; returns how many. Part of `sweep`. */
   sweepJobs(): Promise<number>;
-  /** Waits for pending event handlers, then closes the database. */
+  /** One round of the workers' scheduled cleanups (every 30 s): orphaned jobs, expired KV entries. */
+  sweep(): Promise<void>;
+  /** Waits for pending event handlers, then closes the database (and uninstalls the HTTP client). */
   close(): Promise<void>;
 }
 
@@ -97,6 +107,8 @@ export interface CreateOptions {
 
 /** How long a queued job may sit before the sweeper queues it again (a crash between insert and enqueue). */
 const ORPHAN_AFTER_MS = 2 * 60 * 1000;
+/** How often workers sweep: jobs whose message is gone, expired KV entries. */
+const SWEEP_EVERY_MS = 30 * 1000;
 
 /** The composition root: the only place that wires storage, services, federation and HTTP together. */
 export async function createPictor(config: Config, options: CreateOptions): Promise<Pictor> {
@@ -109,7 +121,14 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     throw error;
   }
   const urls = new LocalUrls(config.publicUrl);
-  const events = new DomainEvents((event, error) => logger.error("Handler for {event} failed: {error}", { event, error }));
+  const events = new DomainEvents((event, error) => logger.error("Handler for {event} failed: {error}", { event, error }), {
+    leaseMs: config.queueLeaseMs,
+    afterCommit: config.crashAfterCommit
+      ? (names) => {
+          if (names.includes(config.crashAfterCommit as never)) process.kill(process.pid, "SIGKILL");
+        }
+      : undefined,
+  });
   const stores = options.stores(db);
 
   const accounts = new AccountService(db, urls);
@@ -127,16 +146,34 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
   const visibility = new VisibilityRules(db);
   const reader = new PostReader(db, posts, visibility);
   const timelines = new TimelineReader(db, posts);
-  const quotes = new QuoteService(db, posts, events);
+  const quotes = new QuoteService(db, posts, events, urls);
   const notifications = new NotificationService(db, moderation);
   registerNotificationHandlers(events, notifications, db);
 
   const media = new LocalDiskMediaStore({ root: join(config.dataDir, "media"), baseUrl: new URL("/media/", config.publicUrl) });
-  const generator = createImageGenerator(config.generation, options.generation);
+  // Refuses non-global addresses after DNS and on every redirect unless ALLOW_PRIVATE_ADDRESS; caps and times out.
+  const net = createHttpClient(httpClientOptions(config));
+  const generator = createImageGenerator(config.generation, { http: net.options, ...options.generation });
   const instance = new InstanceService(db, { registrations: config.registrations, limits: config.generationLimits });
-  const generations = new GenerationService(db, generationPolicy(config.generation, generator), () => instance.generationLimits(), (jobId) =>
-    stores.jobs.enqueue({ jobId }),
+  const jobCopies = stores.jobs.copies?.bind(stores.jobs);
+  const generations = new GenerationService(
+    db,
+    generationPolicy(config.generation, generator),
+    () => instance.generationLimits(),
+    (jobId) => stores.jobs.enqueue({ jobId }),
+    jobCopies && ((jobId) => jobCopies({ jobId })),
   );
+  // Remote images are fetched by jobs on the jobs queue, through the guarded client, never while an inbox is handled.
+  const remoteMedia = new RemoteMediaCache({
+    db,
+    store: media,
+    fetch: net.fetch,
+    limits: config.generation.media,
+    enqueue: (url) => stores.jobs.enqueue({ remoteMedia: url }),
+    logger: getLogger(["pictor", "media"]),
+    enabled: config.remoteMedia.enabled,
+  });
+  events.on("post.received", (d) => remoteMedia.request([...d.media.map((m) => m.remote_url), d.author.avatar_url, d.author.header_url]).then(() => {}));
   const runJob = generationRunner({
     db,
     generations,
@@ -144,7 +181,7 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     store: media,
     config: config.generation,
     logger: getLogger(["pictor", "jobs"]),
-    allowPrivateAddress: config.allowPrivateAddress,
+    fetch: net.fetch,
   });
 
   const federation = buildFederation(config, stores);
@@ -172,6 +209,10 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
   for (const event of ["follow.received", "follow.accepted", "follow.rejected", "follow.requested", "follow.undone", "follow.changed"] as const) {
     events.on(event, (d) => apCache.invalidate(d.follower.iri, d.following.iri));
   }
+  // A post's Note and its likes and shares collections carry its counts.
+  for (const event of ["interaction.received", "interaction.created", "interaction.withdrawn"] as const) {
+    events.on(event, (d) => apCache.invalidate(d.details.post.iri));
+  }
   events.on("account.updated", ({ account }) => apCache.invalidate(account.iri));
   for (const event of ["account.blocked", "account.unblocked"] as const) {
     events.on(event, (d) => apCache.invalidate(d.blocker.iri, d.target.iri));
@@ -195,29 +236,70 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     media,
     apCache,
     resolveAccount: (query) => lookup(query),
+    search: (query) => search(federation, deps, query),
     updateProfile: (account, input) => accounts.updateProfile(account, input, events),
     moderation,
     instance,
     mediaReader: new MediaReader(db),
+    queues: queueAdmin(db, [stores.queue, stores.jobs]),
+    remoteMedia,
     models: generator.provider.models,
     canEdit: typeof generator.provider.edit === "function",
   });
 
+  let lastPrune = 0;
   const sweepJobs = async () => {
     const ids = await generations.orphaned(ORPHAN_AFTER_MS);
     for (const jobId of ids) await stores.jobs.enqueue({ jobId });
+    // Remote images: fetches whose job was lost or that are due another try; hourly, the old full-size copies and unused images go.
+    await remoteMedia.requeueStale(ORPHAN_AFTER_MS);
+    if (config.remoteMedia.retentionMs > 0 && Date.now() - lastPrune >= 3_600_000) {
+      lastPrune = Date.now();
+      const pruned = await remoteMedia.prune(config.remoteMedia.retentionMs);
+      if (pruned.fullCopies || pruned.unused) logger.info("Pruned remote media: {fullCopies} full-size copies, {unused} unused images", pruned);
+    }
     return ids.length;
   };
-  /** Every few minutes, queues again jobs that lost their message or worker; re-runs are harmless. */
+  const sweepOnce = async () => {
+    try {
+      await sweepJobs();
+    } catch (error) {
+      logger.warn("Job sweep failed: {error}", { error: (error as Error)?.message });
+    }
+    try {
+      await stores.kv.sweep?.();
+    } catch (error) {
+      logger.warn("KV sweep failed: {error}", { error: (error as Error)?.message });
+    }
+  };
+  /** Every 30 s, queues again jobs that lost their message or worker (re-runs are harmless) and drops expired KV entries. */
   const sweep = async (signal: AbortSignal) => {
     while (!signal.aborted) {
+      await sweepOnce();
+      await new Promise((r) => {
+        const t = setTimeout(r, SWEEP_EVERY_MS);
+        signal.addEventListener("abort", () => (clearTimeout(t), r(undefined)), { once: true });
+      });
+    }
+  };
+
+  /**
+   * The transactional outbox's dispatcher: events committed by a process that
+   * died before handling them (or whose handlers failed) are handled here
+   * once their claim runs out. Every second; a failure (the database away) waits and tries again.
+   */
+  const dispatchEvents = async (signal: AbortSignal) => {
+    let wait = 1000;
+    while (!signal.aborted) {
       try {
-        await sweepJobs();
+        while ((await events.dispatchDue(db)) > 0 && !signal.aborted);
+        wait = 1000;
       } catch (error) {
-        logger.warn("Job sweep failed: {error}", { error });
+        logger.warn("Event dispatch failed: {error}", { error });
+        wait = Math.min(wait * 2, 30_000);
       }
       await new Promise((r) => {
-        const t = setTimeout(r, ORPHAN_AFTER_MS);
+        const t = setTimeout(r, wait);
         signal.addEventListener("abort", () => (clearTimeout(t), r(undefined)), { once: true });
       });
     }
@@ -226,12 +308,15 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
   const listenJobs = (signal: AbortSignal) =>
     stores.jobs.listen(
       async (message: unknown) => {
-        const jobId = (message as { jobId?: unknown })?.jobId;
+        const { jobId, remoteMedia: url } = (message ?? {}) as { jobId?: unknown; remoteMedia?: unknown };
         if (typeof jobId === "string") await runJob(jobId);
+        else if (typeof url === "string") await remoteMedia.run(url);
       },
       { signal },
     );
 
+  // Fedify fetches and delivers with the global fetch: route it through the guarded client.
+  const uninstallNet = installGlobally(net);
   return {
     config,
     db,
@@ -251,8 +336,10 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     instance,
     generator,
     media,
+    remoteMedia,
     federation,
     http,
+    net,
     apCache,
     resolveAccount: (query) => lookup(query),
     fetchThread: (details) => fetchThread(federation, deps, details),
@@ -260,13 +347,15 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     deleteAccount: (account) => accounts.deleteLocal(account, events),
     updateProfile: (account, input) => accounts.updateProfile(account, input, events),
     async startQueue(signal) {
-      await Promise.all([federation.startQueue(undefined, { signal }), listenJobs(signal), sweep(signal)]);
+      await Promise.all([federation.startQueue(undefined, { signal }), listenJobs(signal), sweep(signal), dispatchEvents(signal)]);
     },
     startJobs: (signal) => listenJobs(signal),
     sweepJobs,
+    sweep: sweepOnce,
     async close() {
       await events.drain();
       await db.close();
+      if (uninstallNet()) await net.close();
     },
   };
 }

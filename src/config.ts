@@ -9,6 +9,24 @@ export { ConfigError } from "./config-env.ts";
 const bool = envBool;
 const int = envInt;
 
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/** A span of time written as `30s`, `15m`, `12h`, `7d` or `2w` (and `0`), in milliseconds; null when it is not one. */
+export function parseDuration(value: string): number | null {
+  const m = /^\s*(\d{1,6})\s*([smhdw])?\s*$/i.exec(value);
+  if (!m || (!m[2] && m[1] !== "0")) return null;
+  return Number(m[1]) * (m[2] ? UNITS[m[2].toLowerCase()] : 0);
+}
+
+const duration = z.string().transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === null) {
+    ctx.addIssue({ code: "custom", message: "must be a duration such as 12h, 7d or 2w (0 for never)" });
+    return z.NEVER;
+  }
+  return ms;
+});
+
 const schema = z.object({
   PUBLIC_URL: z
     .string()
@@ -47,14 +65,23 @@ const schema = z.object({
   TLS_CERT: z.string().trim().optional(),
   TLS_KEY: z.string().trim().optional(),
   INBOX_MAX_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
+  FORM_MAX_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   LOG_LEVEL: z.enum(["debug", "info", "warning", "error", "fatal"]).default("info"),
   TRUST_PROXY: bool.default(false),
   INSTANCE_NAME: z.string().trim().min(1).max(100).default("Pictor"),
   AP_CACHE_TTL_MS: int(0, 3_600_000).default(10_000),
   REGISTRATIONS: z.enum(["open", "invite", "closed"], { message: "must be open, invite or closed" }).default("closed"),
   QUEUE_LEASE_MS: int(1000, 3_600_000).default(30_000),
+  // Fault injection for crash tests only: SIGKILL the process right after committing a change that staged this event.
+  CRASH_AFTER_COMMIT: z.string().trim().optional(),
   GENERATION_MAX_CONCURRENT: int(1, 100).default(2),
   GENERATION_DAILY_LIMIT: int(1, 100_000).default(100),
+  HTTP_CONNECT_TIMEOUT_MS: int(100, 300_000).default(10_000),
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  HTTP_BODY_TIMEOUT_MS: int(100, 600_000).default(60_000),
+  HTTP_TOTAL_TIMEOUT_MS: int(100, 3_600_000).default(120_000),
+  REMOTE_MEDIA_CACHE: bool.default(true),
+  REMOTE_MEDIA_RETENTION: duration.default(7 * 86_400_000),
 });
 
 export interface Config {
@@ -68,11 +95,15 @@ export interface Config {
   workersInWeb: boolean;
   tls?: { cert: string; key: string };
   inboxMaxBytes: number;
+  /** The largest body any other POST (web forms) may send; refused with 413 before it is parsed. */
+  formMaxBytes: number;
   logLevel: "debug" | "info" | "warning" | "error" | "fatal";
   trustProxy: boolean;
   instanceName: string;
   /** How long a claimed queue message stays invisible to other workers (renewed while it runs). */
   queueLeaseMs: number;
+  /** Tests only: the event name after whose commit the process kills itself. */
+  crashAfterCommit?: string;
   /** Whether anyone may sign up (the first account, the admin, can always be made). */
   registrations: "open" | "invite" | "closed";
   /** How long public ActivityPub responses are cached in each web process (0 turns the cache off). */
@@ -81,6 +112,17 @@ export interface Config {
   generation: GenerationConfig;
   /** Per-account generation limits; admins are exempt. */
   generationLimits: { maxConcurrent: number; dailyImages: number };
+  /**
+   * Timeouts for everything Pictor fetches or posts (lookups, deliveries,
+   * downloads; src/net). Calls to the image provider wait up to
+   * OPENAI_TIMEOUT_MS instead.
+   */
+  http: { connectTimeoutMs: number; headersTimeoutMs: number; bodyTimeoutMs: number; totalTimeoutMs: number };
+  /**
+   * The cache of remote images (src/jobs/remote-media.ts): whether it runs,
+   * and how long full-size copies are kept after their fetch (0: for ever).
+   */
+  remoteMedia: { enabled: boolean; retentionMs: number };
 }
 
 /**
@@ -104,14 +146,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workersInWeb: c.WORKERS_IN_WEB,
     tls: c.TLS_CERT && c.TLS_KEY ? { cert: c.TLS_CERT, key: c.TLS_KEY } : undefined,
     inboxMaxBytes: c.INBOX_MAX_BYTES,
+    formMaxBytes: c.FORM_MAX_BYTES,
     logLevel: c.LOG_LEVEL,
     trustProxy: c.TRUST_PROXY,
     instanceName: c.INSTANCE_NAME,
     apCacheTtlMs: c.AP_CACHE_TTL_MS,
     registrations: c.REGISTRATIONS,
     queueLeaseMs: c.QUEUE_LEASE_MS,
+    crashAfterCommit: c.CRASH_AFTER_COMMIT || undefined,
     generation,
     generationLimits: { maxConcurrent: c.GENERATION_MAX_CONCURRENT, dailyImages: c.GENERATION_DAILY_LIMIT },
+    http: {
+      connectTimeoutMs: c.HTTP_CONNECT_TIMEOUT_MS,
+      headersTimeoutMs: c.HTTP_HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: c.HTTP_BODY_TIMEOUT_MS,
+      totalTimeoutMs: c.HTTP_TOTAL_TIMEOUT_MS,
+    },
+    remoteMedia: { enabled: c.REMOTE_MEDIA_CACHE, retentionMs: c.REMOTE_MEDIA_RETENTION },
   };
 }
 

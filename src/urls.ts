@@ -12,6 +12,8 @@ export const paths = {
   featured: "/users/{identifier}/featured",
   note: "/users/{identifier}/posts/{id}",
   replies: "/users/{identifier}/posts/{id}/replies",
+  likes: "/users/{identifier}/posts/{id}/likes",
+  shares: "/users/{identifier}/posts/{id}/shares",
   quoteStamp: "/quotes/{id}",
   nodeinfo: "/nodeinfo/2.1",
 } as const;

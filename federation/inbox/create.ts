@@ -4,7 +4,7 @@ import type { AccountRow } from "../../src/storage/schema.ts";
 import type { FederationDeps } from "../deps.ts";
 import { actorToRemoteAccount } from "../mappers/actor.ts";
 import { noteToRemotePost, type RemotePostInput } from "../mappers/note.ts";
-import { onStampDeleted } from "../quotes.ts";
+import { onStampDeleted, verifyQuote } from "../quotes.ts";
 import { actorAccount } from "./remote-account.ts";
 
 /**
@@ -22,9 +22,10 @@ async function ownNote(ctx: InboxContext<void>, activity: Create | Update, actor
 
 /**
  * Whether anyone here cares about this post: a local follower, a local
- * mention, or a reply to a local post. A mention of, or reply to, a local
- * account that blocks the author is no reason (the notifications skip that
- * account too), so a reply or mention meant only for a blocker is dropped.
+ * mention, a reply to a local post, or a quote of one (Mastodon sends those to
+ * the quoted author). A mention of, reply to or quote of a local account that
+ * blocks the author is no reason (the notifications skip that account too), so
+ * a reply or mention meant only for a blocker is dropped.
  */
 async function isRelevant(deps: FederationDeps, author: AccountRow, input: RemotePostInput): Promise<boolean> {
   const origin = deps.urls.origin.origin;
@@ -33,6 +34,7 @@ async function isRelevant(deps: FederationDeps, author: AccountRow, input: Remot
     if (new URL(iri).origin === origin && !(await blockedBy(await deps.accounts.getByIri(iri)))) return true;
   }
   if (input.inReplyTo && new URL(input.inReplyTo).origin === origin && !(await blockedBy((await deps.posts.refByIri(input.inReplyTo))?.author))) return true;
+  if (input.quote && new URL(input.quote).origin === origin && !(await blockedBy((await deps.posts.refByIri(input.quote))?.author))) return true;
   return (await deps.follows.hasLocalFollowers(author.id));
 }
 
@@ -44,7 +46,7 @@ export async function onCreate(ctx: InboxContext<void>, create: Create, deps: Fe
   if (!author) return;
   const input = await noteToRemotePost(note, author.followers_url);
   if (!input || !(await isRelevant(deps, author, input))) return;
-  await deps.posts.receiveRemote(author, input);
+  await deps.posts.receiveRemote(author, { ...input, ...(await verifyQuote(ctx, ctx.documentLoader, deps, input, { fetchQuoted: true })) });
 }
 
 export async function onUpdate(ctx: InboxContext<void>, update: Update, deps: FederationDeps): Promise<void> {
@@ -63,7 +65,8 @@ export async function onUpdate(ctx: InboxContext<void>, update: Update, deps: Fe
   const author = await deps.accounts.getByIri(update.actorId.href);
   if (!author || author.domain === null) return;
   const input = await noteToRemotePost(note, author.followers_url);
-  if (input) await deps.posts.updateRemote(author, input);
+  // An Update may add a quote, or carry its approval: the stamp is verified as for a Create.
+  if (input) await deps.posts.updateRemote(author, { ...input, ...(await verifyQuote(ctx, ctx.documentLoader, deps, input, { fetchQuoted: true })) });
 }
 
 export async function onDelete(_ctx: InboxContext<void>, del: Delete, deps: FederationDeps): Promise<void> {
@@ -78,6 +81,6 @@ export async function onDelete(_ctx: InboxContext<void>, del: Delete, deps: Fede
     deps.logger.info("Removed deleted remote account {iri}", { iri: author.iri });
     return;
   }
-  if (await onStampDeleted(del.objectId, deps)) return;
+  if (await onStampDeleted(del.objectId, del.actorId, deps)) return;
   await deps.posts.deleteRemote(author, del.objectId.href);
 }

@@ -30,6 +30,11 @@ export interface NoteUrls {
   replies?(details: PostDetails): URL;
 }
 
+/** Where a local post's collections live: `replies`, `likes` and `shares` under its IRI (as paths.replies etc.). */
+export function collectionUri(details: PostDetails, name: "replies" | "likes" | "shares"): URL {
+  return new URL(`${details.post.iri}/${name}`);
+}
+
 /** The label every local post carries, visibly, so the AI origin survives servers that strip file metadata. */
 export function aiLabelHtml(details: PostDetails): string {
   const models = [...new Set(details.media.map((m) => m.model).filter((m): m is string => Boolean(m)))];
@@ -41,7 +46,22 @@ export function aiLabelHtml(details: PostDetails): string {
   return html;
 }
 
-/** Addressing per visibility, the way Mastodon reads it. */
+/**
+ * The fallback line a quote carries for servers that do not draw quotes, in
+ * Mastodon's shape (prepended; Mastodon, Hollo and Akkoma hide `quote-inline`
+ * when they draw the quote themselves). Empty for a post that quotes nothing.
+ */
+export function quoteInlineHtml(quoteIri: string | null): string {
+  if (!quoteIri) return "";
+  const href = escapeHtml(quoteIri);
+  return `<p class="quote-inline">RE: <a href="${href}">${href}</a></p>`;
+}
+
+/**
+ * Addressing per visibility, the way Mastodon reads it. Mentioned accounts
+ * (a reply's parent author among them) are in `cc` of public and unlisted
+ * posts, and in `to` of followers-only and direct ones, beside the followers.
+ */
 export function addressing(visibility: Visibility, followers: URL, mentions: URL[]): { to: URL[]; cc: URL[] } {
   switch (visibility) {
     case "public":
@@ -49,7 +69,7 @@ export function addressing(visibility: Visibility, followers: URL, mentions: URL
     case "unlisted":
       return { to: [followers], cc: [PUBLIC_COLLECTION, ...mentions] };
     case "followers":
-      return { to: [followers], cc: mentions };
+      return { to: [followers, ...mentions], cc: [] };
     case "direct":
       return { to: mentions, cc: [] };
   }
@@ -79,7 +99,7 @@ export function postToNote(details: PostDetails, urls: NoteUrls): Note {
     id: new URL(post.iri),
     attribution: new URL(author.iri),
     url: post.url ? new URL(post.url) : null,
-    content: post.content_html + aiLabelHtml(details),
+    content: quoteInlineHtml(post.quote_iri) + post.content_html + aiLabelHtml(details),
     summary: post.summary,
     sensitive: post.sensitive === 1,
     published: toInstant(post.published_at),
@@ -95,7 +115,10 @@ export function postToNote(details: PostDetails, urls: NoteUrls): Note {
       ...tags.map((t) => new Hashtag({ name: `#${t}`, href: urls.tag(t) })),
       ...mentions.map((a) => new Mention({ href: new URL(a.iri), name: `@${a.username}@${a.domain ?? new URL(a.iri).host}` })),
     ],
-    replies: new Collection({ id: urls.replies?.(details) ?? new URL(`${post.iri}/replies`) }),
+    // Counts other servers read (Hollo, Mastodon 4.3+): the same collections, with the same totals, in every Create and Update.
+    replies: new Collection({ id: urls.replies?.(details) ?? collectionUri(details, "replies"), totalItems: post.replies_count }),
+    likes: new Collection({ id: collectionUri(details, "likes"), totalItems: post.likes_count }),
+    shares: new Collection({ id: collectionUri(details, "shares"), totalItems: post.boosts_count }),
     interactionPolicy: isPublic
       ? new InteractionPolicy({ canQuote: new InteractionRule({ automaticApproval: PUBLIC_COLLECTION }) })
       : new InteractionPolicy({ canQuote: new InteractionRule({ automaticApproval: new URL(author.iri) }) }),
@@ -173,6 +196,7 @@ export async function noteToRemotePost(note: Note, authorFollowers: string | nul
     visibility: visibilityOf(note.toIds, note.ccIds, authorFollowers),
     inReplyTo: isHttpUrl(note.replyTargetId) ? note.replyTargetId.href : null,
     quote: isHttpUrl(note.quoteId) ? note.quoteId.href : isHttpUrl(note.quoteUrl) ? note.quoteUrl.href : null,
+    quoteAuthorization: isHttpUrl(note.quoteAuthorizationId) ? note.quoteAuthorizationId.href : null,
     publishedAt: fromInstant(note.published) ?? new Date().toISOString(),
     updatedAt: fromInstant(note.updated),
     attachments,

@@ -3,9 +3,10 @@ import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { serve } from "@hono/node-server";
-import { behindProxy } from "x-forwarded-fetch";
+import { behindProxy } from "../http/proxy.ts";
 import { createPictor, type Pictor } from "../app.ts";
-import { type Config, ConfigError, loadConfig, loadDotEnv } from "../config.ts";
+import { type Config, ConfigError, loadConfig, loadDotEnv, parseDuration } from "../config.ts";
+import { formatBytes } from "../net/errors.ts";
 import { DomainError } from "../domain/errors.ts";
 import { configureLogging } from "../logging.ts";
 import { persistentStores } from "../stores.ts";
@@ -29,10 +30,16 @@ Commands:
   delete --account U --post ID|URL
   follow --account U --target @user@host|URL
   unfollow --account U --target @user@host|URL
+  follow-requests list --account U [--from @user@host|URL]
+                                The follow requests a locked account has not answered
+  follow-requests accept|reject --account U --from @user@host|URL
+                                Answer one (their server gets an Accept or a Reject)
   block|unblock --account U --target @user@host|URL|username
                                 Block (no follows either way, no interaction; their server gets a Block) or lift it
   mute|unmute --account U --target @user@host|URL|username
                                 Mute (their posts leave your timelines; nothing is sent) or lift it
+  media prune [--older-than 7d]  Remove cached full-size copies of remote images fetched longer ago
+                                (default REMOTE_MEDIA_RETENTION), and images nothing uses any more
 
 Configuration comes from environment variables and an optional .env file (see README).`;
 
@@ -200,6 +207,46 @@ async function cmdFollow(config: Config, argv: string[], unfollow: boolean): Pro
   return 0;
 }
 
+/** Whether a query (@user@host, user@host, a local username, an actor or profile URL) names this account. */
+function names(account: { username: string; domain: string | null; iri: string; url: string | null }, query: string, host: string): boolean {
+  const q = query.trim();
+  if (/^https?:\/\//.test(q)) return account.iri === q || account.url === q;
+  const [username, domain] = q.replace(/^@/, "").toLowerCase().split("@");
+  return account.username.toLowerCase() === username && (account.domain ?? host.toLowerCase()) === (domain ?? host.toLowerCase());
+}
+
+/** Follow requests a (locked) account received: listed, accepted or rejected; --from picks the requester. */
+async function cmdFollowRequests(config: Config, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== "list" && sub !== "accept" && sub !== "reject") {
+    throw new UsageError(sub ? `Unknown follow-requests command "${sub}"` : "follow-requests needs a command: list, accept or reject");
+  }
+  const v = args(rest, { account: { type: "string" }, from: { type: "string" } });
+  const username = required(v, "account");
+  const from = sub === "list" ? (v.from as string | undefined) : required(v, "from");
+  const pictor = await open(config);
+  try {
+    const account = await pictor.accounts.getLocalByUsername(username);
+    if (!account) throw new DomainError(404, `No local account "${username}"`, "not_found");
+    const host = pictor.urls.host;
+    const handle = (a: { username: string; domain: string | null }) => `@${a.username}@${a.domain ?? host}`;
+    const requests = (await pictor.follows.pendingRequests(account.id)).filter((r) => !from || names(r.account, from, host));
+    if (sub === "list") {
+      if (requests.length === 0) console.log(from ? `@${account.username} has no follow request from ${from}` : `@${account.username} has no follow requests`);
+      for (const r of requests) console.log(`${handle(r.account)}\t${r.account.iri}\t${r.follow.created_at}`);
+      return 0;
+    }
+    if (requests.length === 0) throw new DomainError(404, `@${account.username} has no follow request from ${from}`, "not_found");
+    for (const r of requests) {
+      await pictor.follows.answerRequest(account, r.follow.id, sub === "accept");
+      console.log(`@${account.username} ${sub === "accept" ? "accepted" : "rejected"} the follow request from ${handle(r.account)}`);
+    }
+  } finally {
+    await pictor.close();
+  }
+  return 0;
+}
+
 /** Blocks or mutes (or lifts either): the other account by @user@host, URL, or a local username. */
 async function cmdRelation(config: Config, argv: string[], kind: "block" | "mute", undo: boolean): Promise<number> {
   const v = args(argv, { account: { type: "string" }, target: { type: "string" } });
@@ -225,6 +272,28 @@ async function cmdRelation(config: Config, argv: string[], kind: "block" | "mute
       await moderation.muteAccount(account, target);
       console.log(`@${account.username} mutes ${handle}`);
     }
+  } finally {
+    await pictor.close();
+  }
+  return 0;
+}
+
+/** The cache of remote images: `media prune` removes old full-size copies (fetched again on demand) and unused images. */
+async function cmdMedia(config: Config, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== "prune") throw new UsageError(sub ? `Unknown media command "${sub}"` : "media needs a command: prune");
+  const v = args(rest, { "older-than": { type: "string" } });
+  const raw = v["older-than"] as string | undefined;
+  const olderThan = raw === undefined ? config.remoteMedia.retentionMs : parseDuration(raw);
+  if (olderThan === null) throw new UsageError("--older-than must be a duration such as 12h, 7d or 2w");
+  const pictor = await open(config);
+  try {
+    const pruned = await pictor.remoteMedia.prune(olderThan);
+    const usage = await pictor.remoteMedia.usage();
+    console.log(
+      `Removed ${pruned.fullCopies} full-size ${pruned.fullCopies === 1 ? "copy" : "copies"} and ${pruned.unused} unused ${pruned.unused === 1 ? "image" : "images"} (${formatBytes(pruned.bytesFreed)} freed); ` +
+        `the cache holds ${usage.images} remote images in ${formatBytes(usage.bytes)}.`,
+    );
   } finally {
     await pictor.close();
   }
@@ -422,6 +491,10 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdFollow(config, rest, false);
       case "unfollow":
         return await cmdFollow(config, rest, true);
+      case "follow-requests":
+        return await cmdFollowRequests(config, rest);
+      case "media":
+        return await cmdMedia(config, rest);
       case "block":
       case "unblock":
       case "mute":

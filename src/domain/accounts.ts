@@ -1,14 +1,17 @@
-import { VISIBILITIES } from "./visibility.ts";
+import { recountQuotes } from "./quote-state.ts";
+import { countedReplies, VISIBILITIES } from "./visibility.ts";
 import type { webcrypto } from "node:crypto";
 import { exportJwk, generateCryptoKeyPair } from "@fedify/fedify";
+import { sql, type Transaction } from "kysely";
 import type { Db } from "../storage/db.ts";
-import type { AccountRow, NewAccountRow, Visibility } from "../storage/schema.ts";
+import type { AccountRow, Database, NewAccountRow, Visibility } from "../storage/schema.ts";
 import { newId, nowIso } from "../storage/time.ts";
 import { INSTANCE_ACTOR, type LocalUrls } from "../urls.ts";
-import { conflict, invalid } from "./errors.ts";
+import { conflict, DomainError, invalid } from "./errors.ts";
 import type { DomainEvents } from "./events.ts";
 import { escapeHtml } from "./text.ts";
-import { hashPassword, verifyPassword } from "./passwords.ts";
+import { PasswordHasher } from "./passwords.ts";
+import { sessionId } from "./sessions.ts";
 
 export const USERNAME_PATTERN = /^[a-z0-9_]{1,30}$/;
 const RESERVED_USERNAMES = new Set(["instance", "actor", "relay"]);
@@ -65,23 +68,34 @@ export class AccountService {
   constructor(
     private readonly db: Db,
     private readonly urls: LocalUrls,
+    /** Every password hash and check goes through it: a few at a time, never piling up. */
+    readonly hasher: PasswordHasher = new PasswordHasher(),
   ) {}
 
-  async createLocal(input: {
-    username: string;
-    password: string;
-    displayName?: string;
-    bio?: string;
-    admin?: boolean;
-    locked?: boolean;
-  }): Promise<AccountRow> {
+  /**
+   * Creates a local account. `inTransaction` runs inside the transaction that
+   * inserts it (e.g. spending an invitation): if it throws, no account is made.
+   * `onlyIfFirst` (the first-run setup) refuses when another local account
+   * exists by then, so two setups at once cannot make two admins.
+   */
+  async createLocal(
+    input: {
+      username: string;
+      password: string;
+      displayName?: string;
+      bio?: string;
+      admin?: boolean;
+      locked?: boolean;
+    },
+    options: { inTransaction?: (trx: Transaction<Database>, accountId: string) => Promise<void>; onlyIfFirst?: boolean } = {},
+  ): Promise<AccountRow> {
     const username = validateUsername(input.username);
     validatePassword(input.password);
     const displayName = (input.displayName ?? "").trim();
     if (displayName.length > 100) throw invalid("Display name must be at most 100 characters");
     if ((await this.getLocalByUsername(username)) || (await this.getDeletedLocal(username))) throw conflict(`Username "${username}" is taken`);
     // Slow work (hashing, key generation) happens before the transaction.
-    const [passwordHash, keys] = await Promise.all([hashPassword(input.password), generateKeyPairs()]);
+    const [passwordHash, keys] = await Promise.all([this.hasher.hash(input.password), generateKeyPairs()]);
     const now = nowIso();
     const id = newId();
     try {
@@ -123,10 +137,17 @@ export class AccountService {
             })),
           )
           .execute();
+        if (options.onlyIfFirst) {
+          // PostgreSQL: one setup at a time, and the count (a new snapshot) sees every committed one.
+          if (this.db.dialect === "postgres") await sql`select pg_advisory_xact_lock(hashtext('pictor:first-account'))`.execute(trx);
+          const others = await trx.selectFrom("local_users").select((e) => e.fn.countAll().as("n")).where("account_id", "!=", id).executeTakeFirstOrThrow();
+          if (Number(others.n) > 0) throw conflict("This instance is already set up; log in instead");
+        }
+        await options.inTransaction?.(trx, id);
       });
     } catch (error) {
       // Lost a race for the same username against another process.
-      if (await this.getLocalByUsername(username)) throw conflict(`Username "${username}" is taken`);
+      if (!(error instanceof DomainError) && (await this.getLocalByUsername(username))) throw conflict(`Username "${username}" is taken`);
       throw error;
     }
     return (await this.getLocalByUsername(username))!;
@@ -170,24 +191,36 @@ export class AccountService {
     return this.db.kysely.selectFrom("accounts").selectAll().where("iri", "=", iri).executeTakeFirst();
   }
 
+  /**
+   * A remote account by handle. A handle is not an identity (the IRI is): two
+   * actors on one host may share a username, and then the most recently
+   * fetched one answers.
+   */
   async getRemoteByHandle(username: string, domain: string): Promise<AccountRow | undefined> {
     return this.db.kysely
       .selectFrom("accounts")
       .selectAll()
       .where("username", "=", normalizeUsername(username))
-      .where("domain", "=", domain.toLowerCase())
+      .where("domain", "=", domain.trim().toLowerCase())
+      .orderBy("fetched_at", (o) => o.desc().nullsLast())
+      .orderBy("updated_at", "desc")
+      .orderBy("id", "desc")
+      .limit(1)
       .executeTakeFirst();
   }
 
+  /**
+   * The account whose password this is, if any. An unknown username costs the
+   * same as a known one (a dummy hash is checked), so timing tells nothing.
+   * Throws a 503 DomainError when too many checks are already waiting.
+   */
   async checkPassword(username: string, password: string): Promise<LocalAccount | undefined> {
     const account = await this.getLocalByUsername(username);
-    if (!account) return undefined;
-    const row = await this.db.kysely
-      .selectFrom("local_users")
-      .select("password_hash")
-      .where("account_id", "=", account.id)
-      .executeTakeFirstOrThrow();
-    return (await verifyPassword(password, row.password_hash)) ? account : undefined;
+    const row = account
+      ? await this.db.kysely.selectFrom("local_users").select("password_hash").where("account_id", "=", account.id).executeTakeFirst()
+      : undefined;
+    if (!account || !row) return this.hasher.verifyUnknown(password).then(() => undefined);
+    return (await this.hasher.verify(password, row.password_hash)) ? account : undefined;
   }
 
   /** Stores or refreshes a remote actor, keyed by its IRI; safe to repeat. */
@@ -205,12 +238,19 @@ export class AccountService {
 
   /** Removes a remote account and, through foreign keys, everything that hangs off it. */
   async deleteRemote(iri: string): Promise<boolean> {
-    const r = await this.db.kysely
-      .deleteFrom("accounts")
-      .where("iri", "=", iri)
-      .where("domain", "is not", null)
-      .executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
+    return (await this.#deleteRemoteWhere("iri", iri)) > 0;
+  }
+
+  /** Deletes remote accounts (their posts and interactions go with them), first taking their part out of other posts' counts. */
+  async #deleteRemoteWhere(column: "iri" | "inbox_url", value: string): Promise<number> {
+    return this.db.kysely.transaction().execute(async (trx) => {
+      const ids = (await trx.selectFrom("accounts").select("id").where(column, "=", value).where("domain", "is not", null).execute()).map((r) => r.id);
+      if (ids.length === 0) return 0;
+      const quoted = await releaseCounts(trx, ids);
+      const r = await trx.deleteFrom("accounts").where("id", "in", ids).executeTakeFirst();
+      for (const iri of quoted) await recountQuotes(trx, iri);
+      return Number(r.numDeletedRows);
+    });
   }
 
   /**
@@ -237,7 +277,9 @@ export class AccountService {
     await events.emit("account.deleted", { account, recipients });
     const now = nowIso();
     await this.db.kysely.transaction().execute(async (trx) => {
+      const quoted = await releaseCounts(trx, [account.id]);
       await trx.deleteFrom("posts").where("account_id", "=", account.id).execute();
+      for (const iri of quoted) await recountQuotes(trx, iri);
       await trx.deleteFrom("follows").where((eb) => eb.or([eb("follower_id", "=", account.id), eb("following_id", "=", account.id)])).execute();
       await trx.deleteFrom("notifications").where("account_id", "=", account.id).execute();
       await trx.deleteFrom("interactions").where("account_id", "=", account.id).execute();
@@ -271,27 +313,40 @@ export class AccountService {
       .filter((p) => p.trim())
       .map((p) => `<p>${escapeHtml(p).replace(/\n/g, "<br>")}</p>`)
       .join("");
-    await this.db.kysely
-      .updateTable("accounts")
-      .set({
-        display_name: displayName,
-        bio_html: bioHtml,
-        manually_approves_followers: input.locked ? 1 : 0,
-        ...(input.avatarUrl !== undefined ? { avatar_url: input.avatarUrl } : {}),
-        ...(input.headerUrl !== undefined ? { header_url: input.headerUrl } : {}),
-        updated_at: nowIso(),
-      })
-      .where("id", "=", account.id)
-      .execute();
-    const updated = (await this.getById(account.id))!;
-    await events.emit("account.updated", { account: updated });
-    return updated;
+    return events.transaction(this.db, async (trx, stage) => {
+      await trx
+        .updateTable("accounts")
+        .set({
+          display_name: displayName,
+          bio_html: bioHtml,
+          manually_approves_followers: input.locked ? 1 : 0,
+          ...(input.avatarUrl !== undefined ? { avatar_url: input.avatarUrl } : {}),
+          ...(input.headerUrl !== undefined ? { header_url: input.headerUrl } : {}),
+          updated_at: nowIso(),
+        })
+        .where("id", "=", account.id)
+        .execute();
+      const row = await trx.selectFrom("accounts").selectAll().where("id", "=", account.id).executeTakeFirstOrThrow();
+      stage("account.updated", { account: row });
+      return row;
+    });
   }
 
-  async changePassword(account: AccountRow, current: string, next: string): Promise<void> {
+  /**
+   * Changes the password and ends every other session of the account (a
+   * thief signed in elsewhere is signed out); `keepSession`, the token of the
+   * session that asked, stays signed in.
+   */
+  async changePassword(account: AccountRow, current: string, next: string, keepSession?: string): Promise<void> {
     if (!(await this.checkPassword(account.username, current))) throw invalid("The current password is wrong");
     validatePassword(next);
-    await this.db.kysely.updateTable("local_users").set({ password_hash: await hashPassword(next) }).where("account_id", "=", account.id).execute();
+    const passwordHash = await this.hasher.hash(next);
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await trx.updateTable("local_users").set({ password_hash: passwordHash }).where("account_id", "=", account.id).execute();
+      let others = trx.deleteFrom("sessions").where("account_id", "=", account.id);
+      if (keepSession) others = others.where("id", "!=", sessionId(keepSession));
+      await others.execute();
+    });
   }
 
   async preferences(accountId: string): Promise<{ defaultVisibility: Visibility; showPromptDefault: boolean }> {
@@ -316,9 +371,9 @@ export class AccountService {
 
   /** Removes remote accounts whose own inbox answered 410 Gone (their server says they no longer exist). */
   async deleteRemoteByInbox(inbox: string): Promise<number> {
-    const r = await this.db.kysely.deleteFrom("accounts").where("inbox_url", "=", inbox).where("domain", "is not", null).executeTakeFirst();
-    return Number(r.numDeletedRows);
+    return this.#deleteRemoteWhere("inbox_url", inbox);
   }
+
 
   /** The stored key pairs of an account (or of the instance actor), generated once. */
   async keyPairs(owner: string): Promise<KeyPairJwk[]> {
@@ -351,4 +406,49 @@ export class AccountService {
       .execute();
     return this.keyPairs(INSTANCE_ACTOR);
   }
+}
+
+/**
+ * Takes the likes, boosts and counted replies of accounts about to be
+ * deleted out of the counts of the posts they were on (their rows go with
+ * the accounts). Runs in the deleting transaction; returns the IRIs of the
+ * posts they quoted, whose quote counts are recounted once their posts are gone.
+ */
+async function releaseCounts(trx: Transaction<Database>, accountIds: string[]): Promise<string[]> {
+  const COLUMN = { like: "likes_count", boost: "boosts_count" } as const;
+  const interactions = await trx
+    .selectFrom("interactions")
+    .select(["post_id", "type", (e) => e.fn.countAll().as("n")])
+    .where("account_id", "in", accountIds)
+    .groupBy(["post_id", "type"])
+    .execute();
+  for (const r of interactions) {
+    const column = COLUMN[r.type];
+    const n = Number(r.n);
+    await trx
+      .updateTable("posts")
+      .set((eb) => ({ [column]: eb.case().when(column, ">", n).then(eb(column, "-", n)).else(0).end() }))
+      .where("id", "=", r.post_id)
+      .where("account_id", "not in", accountIds)
+      .execute();
+  }
+  const replies = await trx
+    .selectFrom("posts as p")
+    .select(["p.in_reply_to_iri", (e) => e.fn.countAll().as("n")])
+    .where("p.account_id", "in", accountIds)
+    .where("p.in_reply_to_iri", "is not", null)
+    .where(countedReplies())
+    .groupBy("p.in_reply_to_iri")
+    .execute();
+  for (const r of replies) {
+    const n = Number(r.n);
+    await trx
+      .updateTable("posts")
+      .set((eb) => ({ replies_count: eb.case().when("replies_count", ">", n).then(eb("replies_count", "-", n)).else(0).end() }))
+      .where("iri", "=", r.in_reply_to_iri!)
+      .where("account_id", "not in", accountIds)
+      .execute();
+  }
+  const quotes = await trx.selectFrom("posts").select("quote_iri").distinct().where("account_id", "in", accountIds).where("quote_iri", "is not", null).execute();
+  return quotes.map((q) => q.quote_iri!);
 }

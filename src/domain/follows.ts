@@ -68,19 +68,17 @@ export class FollowService {
       created_at: now,
       accepted_at: state === "accepted" ? now : null,
     };
-    const inserted = await this.db.kysely
-      .insertInto("follows")
-      .values(row)
-      .onConflict((oc) => oc.doNothing())
-      .returning("id")
-      .execute();
-    if (inserted.length === 0) {
+    const inserted = await this.events.transaction(this.db, async (trx, stage) => {
+      const rows = await trx.insertInto("follows").values(row).onConflict((oc) => oc.doNothing()).returning("id").execute();
+      if (rows.length > 0) stage("follow.received", { follow: row, follower: input.follower, following: input.target });
+      return rows.length > 0;
+    });
+    if (!inserted) {
       // Raced with the same activity delivered twice at once.
       const again = await this.getByPair(input.follower.id, input.target.id);
       if (!again) throw new Error("follow vanished while being stored");
       return { follow: again, created: false };
     }
-    await this.events.emit("follow.received", { follow: row, follower: input.follower, following: input.target });
     return { follow: row, created: true };
   }
 
@@ -89,17 +87,35 @@ export class FollowService {
     const { follow, follower, following } = await this.#load(followId);
     if (follow.state === "accepted") return follow;
     const now = nowIso();
-    await this.db.kysely.updateTable("follows").set({ state: "accepted", accepted_at: now }).where("id", "=", follow.id).execute();
     const updated = { ...follow, state: "accepted" as const, accepted_at: now };
-    await this.events.emit("follow.accepted", { follow: updated, follower, following });
+    await this.events.transaction(this.db, async (trx, stage) => {
+      const r = await trx.updateTable("follows").set({ state: "accepted", accepted_at: now }).where("id", "=", follow.id).where("state", "=", "pending").executeTakeFirst();
+      if (Number(r.numUpdatedRows) > 0) stage("follow.accepted", { follow: updated, follower, following });
+    });
     return updated;
+  }
+
+  /**
+   * A local account answers a follow request it received (the web page, the
+   * notification's buttons, the CLI): accepted, the follower's server gets an
+   * Accept; refused, a Reject. Only the requested account may answer, and only
+   * a pending request: anything else is "no such request".
+   */
+  async answerRequest(account: AccountRow, followId: string, accept: boolean): Promise<FollowRow> {
+    const follow = await this.db.kysely.selectFrom("follows").selectAll().where("id", "=", followId).executeTakeFirst();
+    if (!follow || follow.following_id !== account.id || follow.state !== "pending") throw notFound("Follow request");
+    if (accept) return this.approve(follow.id);
+    await this.reject(follow.id);
+    return follow;
   }
 
   /** A local account rejects a follow request, or removes an existing follower. */
   async reject(followId: string): Promise<void> {
     const { follow, follower, following } = await this.#load(followId);
-    await this.db.kysely.deleteFrom("follows").where("id", "=", follow.id).execute();
-    await this.events.emit("follow.rejected", { follow, follower, following });
+    await this.events.transaction(this.db, async (trx, stage) => {
+      await trx.deleteFrom("follows").where("id", "=", follow.id).execute();
+      stage("follow.rejected", { follow, follower, following });
+    });
   }
 
   /** Announces that an inbound follow was accepted (used right after receiveFollow). */
@@ -128,18 +144,23 @@ export class FollowService {
       created_at: now,
       accepted_at: local && !target.manually_approves_followers ? now : null,
     };
-    await this.db.kysely.insertInto("follows").values(row).onConflict((oc) => oc.doNothing()).execute();
-    const stored = (await this.getByPair(follower.id, target.id))!;
-    if (!local && stored.id === id) await this.events.emit("follow.requested", { follow: stored, follower, following: target });
-    return stored;
+    await this.events.transaction(this.db, async (trx, stage) => {
+      const rows = await trx.insertInto("follows").values(row).onConflict((oc) => oc.doNothing()).returning("id").execute();
+      // A local target is told as a remote one's server is (a follow, or a request to answer).
+      if (rows.length > 0) stage(local ? "follow.received" : "follow.requested", { follow: row, follower, following: target });
+    });
+    return (await this.getByPair(follower.id, target.id))!;
   }
 
   /** A local account stops following someone (or withdraws its request). */
   async unfollow(follower: AccountRow, target: AccountRow): Promise<boolean> {
     const existing = await this.getByPair(follower.id, target.id);
     if (!existing) return false;
-    await this.db.kysely.deleteFrom("follows").where("id", "=", existing.id).execute();
-    if (target.domain !== null) await this.events.emit("follow.undone", { follow: existing, follower, following: target });
+    await this.events.transaction(this.db, async (trx, stage) => {
+      await trx.deleteFrom("follows").where("id", "=", existing.id).execute();
+      // For a local target nothing is sent (delivery skips local accounts); a request it had not answered goes from its notifications.
+      stage("follow.undone", { follow: existing, follower, following: target });
+    });
     return true;
   }
 

@@ -66,7 +66,7 @@ export class ModerationService {
     if (blocker.id === target.id) throw invalid("An account cannot block itself");
     const id = newId();
     const row: BlockRow = { id, iri: this.urls.activity("block", id).href, account_id: blocker.id, target_id: target.id, created_at: nowIso() };
-    const { created, removed } = await this.db.kysely.transaction().execute(async (trx) => {
+    const created = await this.events.transaction(this.db, async (trx, stage) => {
       const inserted = await trx.insertInto("blocks").values(row).onConflict((oc) => oc.doNothing()).returning("id").execute();
       const removed: FollowRow[] = await trx
         .deleteFrom("follows")
@@ -79,28 +79,25 @@ export class ModerationService {
         .returningAll()
         .execute();
       await trx.deleteFrom("notifications").where("account_id", "=", blocker.id).where("actor_id", "=", target.id).execute();
-      return { created: inserted.length > 0, removed };
+      // Tell the other server which follows ended, as Mastodon does before its Block (local pairs need no federation).
+      for (const follow of removed) {
+        if (target.domain === null) continue;
+        if (follow.follower_id === blocker.id) stage("follow.undone", { follow, follower: blocker, following: target });
+        else stage("follow.rejected", { follow, follower: target, following: blocker });
+      }
+      if (inserted.length > 0) stage("account.blocked", { block: row, blocker, target });
+      return inserted.length > 0;
     });
-    // Tell the other server which follows ended, as Mastodon does before its Block (local pairs need no federation).
-    for (const follow of removed) {
-      if (target.domain === null) continue;
-      if (follow.follower_id === blocker.id) await this.events.emit("follow.undone", { follow, follower: blocker, following: target });
-      else await this.events.emit("follow.rejected", { follow, follower: target, following: blocker });
-    }
-    if (!created) return (await this.#blockOf(blocker.id, target.id)) ?? row;
-    await this.events.emit("account.blocked", { block: row, blocker, target });
-    return row;
+    return created ? row : ((await this.#blockOf(blocker.id, target.id)) ?? row);
   }
 
   /** A local account lifts its block; the other server gets Undo{Block}. Returns whether there was one. */
   async unblockAccount(blocker: AccountRow, target: AccountRow): Promise<boolean> {
-    const rows = await this.db.kysely
-      .deleteFrom("blocks")
-      .where("account_id", "=", blocker.id)
-      .where("target_id", "=", target.id)
-      .returningAll()
-      .execute();
-    for (const block of rows) await this.events.emit("account.unblocked", { block, blocker, target });
+    const rows = await this.events.transaction(this.db, async (trx, stage) => {
+      const deleted = await trx.deleteFrom("blocks").where("account_id", "=", blocker.id).where("target_id", "=", target.id).returningAll().execute();
+      for (const block of deleted) stage("account.unblocked", { block, blocker, target });
+      return deleted;
+    });
     return rows.length > 0;
   }
 

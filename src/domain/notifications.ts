@@ -3,6 +3,7 @@ import type { AccountRow, NotificationRow, NotificationType, PostRow } from "../
 import { newId, nowIso } from "../storage/time.ts";
 import type { DomainEvents } from "./events.ts";
 import type { ModerationService } from "./moderation.ts";
+import type { PostDetails } from "./posts.ts";
 import { accountVisibleTo } from "./visibility.ts";
 
 export interface NotificationView extends NotificationRow {
@@ -48,6 +49,39 @@ export class NotificationService {
       .where("type", "=", type)
       .where("source_iri", "=", sourceIri)
       .execute();
+  }
+
+  /**
+   * A follow request from `followerId` was answered: accepted, its notification
+   * reads as a follow (keeping its place); refused or withdrawn, it goes.
+   * Safe to repeat.
+   */
+  async requestAnswered(accountId: string, followerId: string, accepted: boolean): Promise<void> {
+    const k = this.db.kysely;
+    const requests = () =>
+      k.deleteFrom("notifications").where("account_id", "=", accountId).where("actor_id", "=", followerId).where("type", "=", "follow_request");
+    if (accepted) {
+      await k
+        .updateTable("notifications")
+        .set({ type: "follow" })
+        .where("account_id", "=", accountId)
+        .where("actor_id", "=", followerId)
+        .where("type", "=", "follow_request")
+        // One notification per source: a follow already made from the same Follow wins.
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("notifications as n2")
+                .select("n2.id")
+                .whereRef("n2.account_id", "=", "notifications.account_id")
+                .whereRef("n2.source_iri", "=", "notifications.source_iri")
+                .where("n2.type", "=", "follow"),
+            ),
+          ),
+        )
+        .execute();
+    }
+    await requests().execute();
   }
 
   async list(accountId: string, opts: { cursor?: string | null; limit?: number; unreadOnly?: boolean } = {}): Promise<{ items: NotificationView[]; nextCursor: string | null }> {
@@ -107,8 +141,25 @@ export function registerNotificationHandlers(events: DomainEvents, notifications
     });
   });
 
+  // A request answered (here or, for a local follower of a local account, by either side) or withdrawn.
+  events.on("follow.accepted", ({ follower, following }) => notifications.requestAnswered(following.id, follower.id, true));
+  events.on("follow.rejected", ({ follower, following }) => notifications.requestAnswered(following.id, follower.id, false));
+  events.on("follow.undone", ({ follower, following }) => notifications.requestAnswered(following.id, follower.id, false));
+  events.on("follow.changed", async ({ follower, following }) => {
+    // A remote Undo of a request not yet answered: nothing is left to answer.
+    const pending = await db.kysely.selectFrom("follows").select("id").where("follower_id", "=", follower.id).where("following_id", "=", following.id).where("state", "=", "pending").executeTakeFirst();
+    if (!pending && following.domain === null) await notifications.requestAnswered(following.id, follower.id, false);
+  });
+
+  // Likes and boosts notify the same way whether they come from another server or from this one.
   events.on("interaction.received", async ({ interaction, actor, details }) => {
     await notifications.notify({ account: details.author, type: interaction.type, actor, post: details.post, sourceIri: interaction.iri });
+  });
+  events.on("interaction.created", async ({ interaction, actor, details }) => {
+    await notifications.notify({ account: details.author, type: interaction.type, actor, post: details.post, sourceIri: interaction.iri });
+  });
+  events.on("interaction.withdrawn", async ({ interaction, details }) => {
+    if (details.author.domain === null) await notifications.withdraw(details.author.id, interaction.type, interaction.iri);
   });
 
   events.on("interaction.undone", async ({ interaction }) => {
@@ -116,11 +167,13 @@ export function registerNotificationHandlers(events: DomainEvents, notifications
     if (post) await notifications.withdraw(post.account_id, interaction.type, interaction.iri);
   });
 
-  events.on("quote.accepted", async ({ stamp, quoter, quoted }) => {
-    await notifications.notify({ account: quoted.author, type: "quote", actor: quoter, post: quoted.post, sourceIri: stamp.quoting_iri });
+  // "Quoted your post" leads to the quoting post when it is stored (fetched with the request), else to the quoted one.
+  events.on("quote.accepted", async ({ stamp, quoter, quoted, quoting }) => {
+    await notifications.notify({ account: quoted.author, type: "quote", actor: quoter, post: quoting ?? quoted.post, sourceIri: stamp.quoting_iri });
   });
 
-  events.on("post.received", async ({ post, author, mentions }) => {
+  // Replies and mentions, from another server or from this one.
+  const repliesAndMentions = async ({ post, author, mentions }: Pick<PostDetails, "post" | "author" | "mentions">) => {
     let parentAuthorId: string | null = null;
     if (post.in_reply_to_iri) {
       const parent = await db.kysely.selectFrom("posts").select("account_id").where("iri", "=", post.in_reply_to_iri).executeTakeFirst();
@@ -134,5 +187,7 @@ export function registerNotificationHandlers(events: DomainEvents, notifications
     for (const account of targets.values()) {
       await notifications.notify({ account, type: account.id === parentAuthorId ? "reply" : "mention", actor: author, post, sourceIri: post.iri });
     }
-  });
+  };
+  events.on("post.received", repliesAndMentions);
+  events.on("post.published", repliesAndMentions);
 }

@@ -1,14 +1,17 @@
-import { VISIBILITIES } from "./visibility.ts";
-import type { Transaction } from "kysely";
+import { countedReplies, countsAsReply, VISIBILITIES } from "./visibility.ts";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { Db } from "../storage/db.ts";
 import type { AccountRow, Database, MediaRow, PostRow, Visibility } from "../storage/schema.ts";
 import { newId, nowIso } from "../storage/time.ts";
 import type { LocalUrls } from "../urls.ts";
 import { DomainError, invalid, notFound } from "./errors.ts";
 import type { DomainEvents } from "./events.ts";
+import { type QuoteState, quoteStateOf, recountQuotes } from "./quote-state.ts";
 import { parseCaption, renderCaption } from "./text.ts";
 
 export { VISIBILITIES };
+/** The advisory-lock space (first key) of reply counts on PostgreSQL. */
+const REPLY_COUNT_LOCKS = 0x5052;
 export const MAX_MEDIA = 4;
 export const MAX_ALT = 1500;
 export const MAX_CAPTION = 5000;
@@ -58,6 +61,10 @@ export interface RemotePost {
   visibility: Visibility;
   inReplyTo: string | null;
   quote: string | null;
+  /** The stamp the Note names (`quoteAuthorization`), kept only once verified. */
+  quoteAuthorization?: string | null;
+  /** What verifying the quote found (federation/quotes.ts); pending when not given. */
+  quoteState?: QuoteState | null;
   publishedAt: string;
   updatedAt: string | null;
   attachments: Array<{ url: string; mediaType: string; width: number | null; height: number | null; alt: string }>;
@@ -83,6 +90,28 @@ export function altFor(written: string | null | undefined, prompt: string | null
 export function publicAlt(m: Pick<MediaRow, "alt" | "prompt">, showPrompt: boolean): string {
   if (!showPrompt && m.prompt && m.alt.trim() === m.prompt.trim()) return "";
   return m.alt;
+}
+
+/**
+ * Whom a reply addresses besides those its caption names, as Mastodon's
+ * composer does: the parent's author and the accounts the parent mentions,
+ * never the replier. They are stored as the reply's mentions, so they may see
+ * it and are notified, and the Note tags and addresses them.
+ */
+function replyAudience(parent: PostRef, replier: AccountRow): AccountRow[] {
+  return [parent.author, ...parent.mentions].filter((a) => a.id !== replier.id && !a.deleted_at);
+}
+
+/** A remote post's quote columns: a stamp is kept only once verified (accepted, or revoked later). */
+function remoteQuoteColumns(input: RemotePost): { quote_iri: string | null; quote_state: QuoteState | null; quote_authorization_iri: string | null } {
+  if (!input.quote) return { quote_iri: null, quote_state: null, quote_authorization_iri: null };
+  const state = input.quoteState ?? "pending";
+  return { quote_iri: input.quote, quote_state: state, quote_authorization_iri: state === "accepted" ? (input.quoteAuthorization ?? null) : null };
+}
+
+/** Accounts without repeats, first occurrence kept. */
+function uniqueAccounts(...lists: AccountRow[][]): AccountRow[] {
+  return [...new Map(lists.flat().map((a) => [a.id, a])).values()];
 }
 
 function checkText(value: string | null | undefined, max: number, what: string): string | null {
@@ -137,6 +166,8 @@ export class PostService {
     }
     // Mentions may need remote lookups: do them before the transaction.
     const rendered = await this.#render(caption);
+    const parent = input.inReplyTo ? await this.detailsByIri(input.inReplyTo) : undefined;
+    const mentions = uniqueAccounts(rendered.mentions, parent ? replyAudience(parent, author) : []);
     const id = newId();
     const now = nowIso();
     const post = {
@@ -152,12 +183,15 @@ export class PostService {
       show_prompt: showPrompt ? 1 : 0,
       in_reply_to_iri: input.inReplyTo ?? null,
       quote_iri: input.quote ?? null,
+      // Asked for once published (federation/quotes.ts): accepted or rejected at once for a local post.
+      quote_state: input.quote ? ("pending" as const) : null,
       published_at: now,
       updated_at: null,
       deleted_at: null,
       created_at: now,
     };
-    await this.db.kysely.transaction().execute(async (trx) => {
+    return this.events.transaction(this.db, async (trx, stage) => {
+      await this.#lockReplyCounts(trx, [post.in_reply_to_iri]);
       await trx.insertInto("posts").values(post).execute();
       for (const [position, mediaId] of ids.entries()) {
         const m = media.find((x) => x.id === mediaId)!;
@@ -170,13 +204,15 @@ export class PostService {
         if (Number(r.numUpdatedRows) !== 1) throw invalid(`Image ${mediaId} is already posted`);
       }
       if (rendered.tags.length) await trx.insertInto("post_tags").values(rendered.tags.map((tag) => ({ post_id: id, tag }))).execute();
-      if (rendered.mentions.length) {
-        await trx.insertInto("post_mentions").values(rendered.mentions.map((a) => ({ post_id: id, account_id: a.id }))).execute();
+      if (mentions.length) {
+        await trx.insertInto("post_mentions").values(mentions.map((a) => ({ post_id: id, account_id: a.id }))).execute();
       }
+      // A local reply counts on its parent as a remote one does.
+      if (post.in_reply_to_iri && countsAsReply(visibility)) await this.#countReply(trx, post.in_reply_to_iri, 1);
+      const details = (await this.#detailsIn(trx, id))!;
+      stage("post.published", details);
+      return details;
     });
-    const details = (await this.details(id))!;
-    await this.events.emit("post.published", details);
-    return details;
   }
 
   async edit(author: AccountRow, postId: string, edit: PostEdit): Promise<PostDetails> {
@@ -188,8 +224,12 @@ export class PostService {
     const alts = edit.alts?.map((a) => checkText(a, MAX_ALT, "Alt text"));
     const showPrompt = edit.showPrompt === undefined ? current.post.show_prompt === 1 : edit.showPrompt;
     const rendered = await this.#render(caption);
+    // A reply keeps addressing whom it answers (all it mentioned, when its parent is gone).
+    const parentIri = current.post.in_reply_to_iri;
+    const parent = parentIri ? await this.detailsByIri(parentIri) : undefined;
+    const mentions = uniqueAccounts(rendered.mentions, parent ? replyAudience(parent, author) : parentIri ? current.mentions : []);
     const now = nowIso();
-    await this.db.kysely.transaction().execute(async (trx) => {
+    return this.events.transaction(this.db, async (trx, stage) => {
       await trx
         .updateTable("posts")
         .set({
@@ -210,13 +250,13 @@ export class PostService {
       await trx.deleteFrom("post_tags").where("post_id", "=", postId).execute();
       if (rendered.tags.length) await trx.insertInto("post_tags").values(rendered.tags.map((tag) => ({ post_id: postId, tag }))).execute();
       await trx.deleteFrom("post_mentions").where("post_id", "=", postId).execute();
-      if (rendered.mentions.length) {
-        await trx.insertInto("post_mentions").values(rendered.mentions.map((a) => ({ post_id: postId, account_id: a.id }))).execute();
+      if (mentions.length) {
+        await trx.insertInto("post_mentions").values(mentions.map((a) => ({ post_id: postId, account_id: a.id }))).execute();
       }
+      const details = (await this.#detailsIn(trx, postId))!;
+      stage("post.updated", details);
+      return details;
     });
-    const details = (await this.details(postId))!;
-    await this.events.emit("post.updated", details);
-    return details;
   }
 
   /** Deletes a post: it leaves a tombstone (410) and a Delete goes to everyone who got it. */
@@ -225,8 +265,14 @@ export class PostService {
     if (!current || current.post.deleted_at) throw notFound("Post");
     if (current.post.account_id !== author.id) throw new DomainError(403, "Only the author can delete a post", "forbidden");
     const now = nowIso();
-    await this.db.kysely.updateTable("posts").set({ deleted_at: now }).where("id", "=", postId).execute();
-    await this.events.emit("post.deleted", { ...current, post: { ...current.post, deleted_at: now } });
+    await this.events.transaction(this.db, async (trx, stage) => {
+      await this.#lockReplyCounts(trx, [current.post.in_reply_to_iri]);
+      const r = await trx.updateTable("posts").set({ deleted_at: now }).where("id", "=", postId).where("deleted_at", "is", null).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) return; // deleted meanwhile
+      if (current.post.in_reply_to_iri && countsAsReply(current.post.visibility)) await this.#countReply(trx, current.post.in_reply_to_iri, -1);
+      await recountQuotes(trx, current.post.quote_iri);
+      stage("post.deleted", { ...current, post: { ...current.post, deleted_at: now } });
+    });
   }
 
   /**
@@ -239,10 +285,10 @@ export class PostService {
     const mentioned = input.mentionIris.length
       ? await this.db.kysely.selectFrom("accounts").select("id").where("iri", "in", input.mentionIris.slice(0, 50)).execute()
       : [];
-    const parent = input.inReplyTo ? await this.db.kysely.selectFrom("posts").select(["id"]).where("iri", "=", input.inReplyTo).executeTakeFirst() : undefined;
     const id = newId();
     const now = nowIso();
-    const inserted = await this.db.kysely.transaction().execute(async (trx) => {
+    return this.events.transaction(this.db, async (trx, stage) => {
+      await this.#lockReplyCounts(trx, [input.iri, input.inReplyTo]);
       const rows = await trx
         .insertInto("posts")
         .values({
@@ -257,7 +303,7 @@ export class PostService {
           visibility: input.visibility,
           show_prompt: 0,
           in_reply_to_iri: input.inReplyTo,
-          quote_iri: input.quote,
+          ...remoteQuoteColumns(input),
           published_at: input.publishedAt,
           updated_at: input.updatedAt,
           deleted_at: null,
@@ -266,27 +312,54 @@ export class PostService {
         .onConflict((oc) => oc.column("iri").doNothing())
         .returning("id")
         .execute();
-      if (rows.length === 0) return false;
+      if (rows.length === 0) return null;
       await this.#replaceRemoteParts(trx, id, author.id, input, mentioned.map((m) => m.id));
-      if (parent) await trx.updateTable("posts").set((eb) => ({ replies_count: eb("replies_count", "+", 1) })).where("id", "=", parent.id).execute();
-      return true;
+      if (input.inReplyTo && countsAsReply(input.visibility)) await this.#countReply(trx, input.inReplyTo, 1);
+      await recountQuotes(trx, input.quote);
+      // Quotes may arrive before the post they quote, too (the new row needs no lock).
+      await recountQuotes(trx, input.iri, { lock: false });
+      // Replies may arrive before their parent (a thread fetched later, deliveries out of order): start from those stored.
+      const early = await trx
+        .selectFrom("posts as p")
+        .select((e) => e.fn.countAll().as("n"))
+        .where("p.in_reply_to_iri", "=", input.iri)
+        .where(countedReplies())
+        .executeTakeFirstOrThrow();
+      if (Number(early.n) > 0) await trx.updateTable("posts").set({ replies_count: Number(early.n) }).where("id", "=", id).execute();
+      const details = (await this.#detailsIn(trx, id))!;
+      stage("post.received", details);
+      return details;
     });
-    if (!inserted) return null;
-    const details = (await this.details(id))!;
-    await this.events.emit("post.received", details);
-    return details;
   }
 
-  /** Applies an edit from the author's server; older or unchanged versions are ignored. */
+  /**
+   * Applies an edit from the author's server; older or unchanged versions are
+   * ignored (Mastodon's rule: no newer `updated`, no change) — except for the
+   * quote: an Update without a newer `updated` may still add a quote or carry
+   * its approval (Mastodon 4.5 sends such an "implicit update" once a quote is
+   * accepted; Hollo adds `quote` and `quoteAuthorization` to a post sent
+   * earlier without them). An implicit update never removes a quote.
+   */
   async updateRemote(author: AccountRow, input: RemotePost): Promise<PostDetails | null> {
     const current = await this.detailsByIri(input.iri);
     if (!current || current.post.account_id !== author.id || current.post.deleted_at) return null;
-    if (!input.updatedAt) return null; // Mastodon's rule: no `updated`, no change.
-    if (current.post.updated_at && Date.parse(current.post.updated_at) >= Date.parse(input.updatedAt)) return null;
+    const explicit = Boolean(input.updatedAt) && (!current.post.updated_at || Date.parse(current.post.updated_at) < Date.parse(input.updatedAt!));
+    const quote = remoteQuoteColumns(input);
+    const was = current.post;
+    const quoteChanged = was.quote_iri !== quote.quote_iri || quoteStateOf(was) !== quote.quote_state || was.quote_authorization_iri !== quote.quote_authorization_iri;
+    // Implicitly: a quote added, or the same quote's standing changed (never lost because a stamp could not be fetched this time).
+    const implicitQuote = !explicit && quote.quote_iri !== null && quoteChanged && (was.quote_iri === null || (was.quote_iri === quote.quote_iri && quote.quote_state !== "pending"));
+    if (!explicit && !implicitQuote) return null;
     const mentioned = input.mentionIris.length
       ? await this.db.kysely.selectFrom("accounts").select("id").where("iri", "in", input.mentionIris.slice(0, 50)).execute()
       : [];
     await this.db.kysely.transaction().execute(async (trx) => {
+      if (quoteChanged) {
+        await trx.updateTable("posts").set(quote).where("id", "=", current.post.id).execute();
+        await recountQuotes(trx, was.quote_iri);
+        if (quote.quote_iri !== was.quote_iri) await recountQuotes(trx, quote.quote_iri);
+      }
+      if (!explicit) return;
       await trx
         .updateTable("posts")
         .set({
@@ -310,18 +383,40 @@ export class PostService {
   async deleteRemote(author: AccountRow, iri: string): Promise<boolean> {
     const current = await this.detailsByIri(iri);
     if (!current || current.post.account_id !== author.id) return false;
-    await this.db.kysely.transaction().execute(async (trx) => {
-      await trx.deleteFrom("posts").where("id", "=", current.post.id).execute();
-      if (current.post.in_reply_to_iri) {
-        await trx
-          .updateTable("posts")
-          .set((eb) => ({ replies_count: eb("replies_count", "-", 1) }))
-          .where("iri", "=", current.post.in_reply_to_iri)
-          .where("replies_count", ">", 0)
-          .execute();
+    return this.db.kysely.transaction().execute(async (trx) => {
+      await this.#lockReplyCounts(trx, [current.post.in_reply_to_iri]);
+      const r = await trx.deleteFrom("posts").where("id", "=", current.post.id).executeTakeFirst();
+      // A repeated Delete handled at the same time removes nothing and counts nothing.
+      if (Number(r.numDeletedRows) === 0) return false;
+      await recountQuotes(trx, current.post.quote_iri);
+      if (current.post.in_reply_to_iri && !current.post.deleted_at && countsAsReply(current.post.visibility)) {
+        await this.#countReply(trx, current.post.in_reply_to_iri, -1);
       }
+      return true;
     });
-    return true;
+  }
+
+  /**
+   * Serializes changes to the reply counts of these posts on PostgreSQL (SQLite
+   * runs one writer at a time): a reply and its parent stored at the same
+   * moment would otherwise each miss the other. Taken in one order, so two
+   * posts that name each other as parent cannot deadlock; released at commit.
+   */
+  async #lockReplyCounts(trx: Transaction<Database>, iris: Array<string | null | undefined>): Promise<void> {
+    if (this.db.dialect !== "postgres") return;
+    for (const iri of [...new Set(iris.filter((i): i is string => Boolean(i)))].sort()) {
+      await sql`select pg_advisory_xact_lock(${REPLY_COUNT_LOCKS}, hashtext(${iri}))`.execute(trx);
+    }
+  }
+
+  /** Moves the reply count of the post at `parentIri` (if stored) by one, never below zero. */
+  async #countReply(trx: Transaction<Database>, parentIri: string, delta: 1 | -1): Promise<void> {
+    let q = trx
+      .updateTable("posts")
+      .set((eb) => ({ replies_count: eb("replies_count", delta > 0 ? "+" : "-", 1) }))
+      .where("iri", "=", parentIri);
+    if (delta < 0) q = q.where("replies_count", ">", 0);
+    await q.execute();
   }
 
   async #replaceRemoteParts(trx: Transaction<Database>, postId: string, authorId: string, input: RemotePost, mentionIds: string[]) {
@@ -350,8 +445,13 @@ export class PostService {
   }
 
   async details(postId: string): Promise<PostDetails | undefined> {
-    const post = await this.db.kysely.selectFrom("posts").selectAll().where("id", "=", postId).executeTakeFirst();
-    return post ? this.#withDetails(post) : undefined;
+    return this.#detailsIn(this.db.kysely, postId);
+  }
+
+  /** A post's details read through `k` (a transaction, to stage the event of a change with what it changed). */
+  async #detailsIn(k: Kysely<Database>, postId: string): Promise<PostDetails | undefined> {
+    const post = await k.selectFrom("posts").selectAll().where("id", "=", postId).executeTakeFirst();
+    return post ? this.#withDetails(post, k) : undefined;
   }
 
   async detailsByIri(iri: string): Promise<PostDetails | undefined> {
@@ -369,8 +469,8 @@ export class PostService {
   }
 
   /** The accounts a post mentions, in a stable order. */
-  #mentionsOf(postId: string): Promise<AccountRow[]> {
-    return this.db.kysely
+  #mentionsOf(postId: string, k: Kysely<Database> = this.db.kysely): Promise<AccountRow[]> {
+    return k
       .selectFrom("post_mentions")
       .innerJoin("accounts", "accounts.id", "post_mentions.account_id")
       .selectAll("accounts")
@@ -417,13 +517,12 @@ export class PostService {
     return out;
   }
 
-  async #withDetails(post: PostRow): Promise<PostDetails> {
-    const k = this.db.kysely;
+  async #withDetails(post: PostRow, k: Kysely<Database> = this.db.kysely): Promise<PostDetails> {
     const [author, media, tags, mentions] = await Promise.all([
       k.selectFrom("accounts").selectAll().where("id", "=", post.account_id).executeTakeFirstOrThrow(),
       k.selectFrom("media").selectAll().where("post_id", "=", post.id).orderBy("position").execute(),
       k.selectFrom("post_tags").select("tag").where("post_id", "=", post.id).orderBy("tag").execute(),
-      this.#mentionsOf(post.id),
+      this.#mentionsOf(post.id, k),
     ]);
     return { post, author, media, tags: tags.map((t) => t.tag), mentions };
   }

@@ -87,6 +87,24 @@ export function isPubliclyVisible(visibility: Visibility): boolean {
   return PUBLICLY_VISIBLE.includes(visibility);
 }
 
+/**
+ * Whether a reply counts on its parent (`replies_count`, and the `totalItems`
+ * of the parent's `replies` in its Note): the replies anyone may see, public
+ * and unlisted, as Mastodon counts them; followers-only and direct replies
+ * never show in a count that travels to everyone.
+ */
+export function countsAsReply(visibility: Visibility): boolean {
+  return isPubliclyVisible(visibility);
+}
+
+/**
+ * Whether an accepted quote counts on the quoted post (`quotes_count`): as
+ * replies do, the quotes anyone may see, public and unlisted.
+ */
+export function countsAsQuote(visibility: Visibility): boolean {
+  return isPubliclyVisible(visibility);
+}
+
 /** Whether a host is blocked: the domain itself or any domain above it (blocking example.com blocks a.example.com). */
 export function domainBlocked(host: string | null | undefined, blockedDomains: ReadonlySet<string>): boolean {
   if (!host || blockedDomains.size === 0) return false;
@@ -171,12 +189,21 @@ export function accountVisibleTo(viewer: Viewer, accountIdColumn: string, purpos
 
 /** The list form of the rule: a condition on posts aliased `p`. */
 export function visibleTo(viewer: Viewer, purpose: Purpose = "list") {
-  return (eb: AnyEb): Expression<SqlBool> => {
-    const base = sql<SqlBool>`(p.deleted_at is null and ${accountVisibleTo(viewer, "p.account_id", purpose)(eb)})`;
+  return (eb: AnyEb): Expression<SqlBool> => sql<SqlBool>`(${accountVisibleTo(viewer, "p.account_id", purpose)(eb)} and ${postVisibleTo(viewer)(eb)})`;
+}
+
+/**
+ * The half of `visibleTo` that depends on the post (deleted, its visibility,
+ * mentions, follows), for lists whose authors already passed
+ * `accountVisibleTo` — the home timeline checks its few followed authors once
+ * instead of every post. `visibleTo` is exactly both halves.
+ */
+export function postVisibleTo(viewer: Viewer) {
+  return (_eb: AnyEb): Expression<SqlBool> => {
     const open = sql<SqlBool>`p.visibility in ('public', 'unlisted')`;
-    if (viewer.kind !== "account") return sql<SqlBool>`(${base} and ${open})`;
+    if (viewer.kind !== "account") return sql<SqlBool>`(p.deleted_at is null and ${open})`;
     const v = viewer.id;
-    return sql<SqlBool>`(${base} and (${open} or p.account_id = ${v}
+    return sql<SqlBool>`(p.deleted_at is null and (${open} or p.account_id = ${v}
       or exists (select 1 from post_mentions vpm where vpm.post_id = p.id and vpm.account_id = ${v})
       or (p.visibility = 'followers' and exists (select 1 from follows vf where vf.follower_id = ${v} and vf.following_id = p.account_id and vf.state = 'accepted'))))`;
   };
@@ -190,6 +217,16 @@ export function isListedPublicly(visibility: Visibility): boolean {
 /** The SQL form of `isListedPublicly`, over posts aliased `p`. */
 export function listedPublicly() {
   return (_eb: AnyEb): Expression<SqlBool> => sql<SqlBool>`p.visibility = 'public'`;
+}
+
+/** The SQL form of `countsAsReply`, over posts aliased `p`. */
+export function countedReplies() {
+  return (_eb: AnyEb): Expression<SqlBool> => sql<SqlBool>`(p.deleted_at is null and p.visibility in ('public', 'unlisted'))`;
+}
+
+/** The SQL form of `countsAsQuote`, over posts aliased `p`. */
+export function countedQuotes() {
+  return (_eb: AnyEb): Expression<SqlBool> => sql<SqlBool>`(p.deleted_at is null and p.visibility in ('public', 'unlisted'))`;
 }
 
 /** Direct posts (over posts aliased `p`): the home timeline takes these from anyone who mentions the viewer. */

@@ -1,7 +1,7 @@
 import type { Federation } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
-import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { type Context, Hono, type Next } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { Config } from "../config.ts";
 import type { AccountService } from "../domain/accounts.ts";
 import { DomainError } from "../domain/errors.ts";
@@ -11,10 +11,12 @@ import type { InstanceService } from "../domain/instance.ts";
 import type { InteractionService } from "../domain/interactions.ts";
 import type { ModerationService } from "../domain/moderation.ts";
 import type { NotificationService } from "../domain/notifications.ts";
-import type { PostService } from "../domain/posts.ts";
+import type { PostDetails, PostService } from "../domain/posts.ts";
 import { ANONYMOUS, type VisibilityRules } from "../domain/visibility.ts";
+import type { RemoteMediaCache } from "../jobs/remote-media.ts";
 import type { MediaReader } from "../read/media.ts";
 import type { PostReader } from "../read/posts.ts";
+import type { QueueAdmin } from "../read/queues.ts";
 import type { TimelineReader } from "../read/timelines.ts";
 import type { SessionService } from "../domain/sessions.ts";
 import { mediaRoutes } from "../media/routes.ts";
@@ -23,6 +25,7 @@ import type { AccountRow } from "../storage/schema.ts";
 import type { LocalUrls } from "../urls.ts";
 import type { ApResponseCache } from "./ap-cache.ts";
 import { fedifyMiddleware } from "./fedify.ts";
+import { formLimit, inboxGuard } from "./limits.ts";
 import { webRoutes } from "./web/routes.tsx";
 
 export interface HttpDeps {
@@ -43,10 +46,16 @@ export interface HttpDeps {
   media: MediaStore;
   apCache: ApResponseCache;
   resolveAccount(query: string): Promise<AccountRow>;
+  /** What a search names (a handle, or a profile or post URL, here or elsewhere), fetched and stored when remote. */
+  search(query: string): Promise<{ kind: "account"; account: AccountRow } | { kind: "post"; details: PostDetails }>;
   updateProfile(account: AccountRow, input: Parameters<AccountService["updateProfile"]>[1]): Promise<AccountRow>;
   moderation: ModerationService;
   instance: InstanceService;
   mediaReader: MediaReader;
+  /** For admins: the queues' dead letters (retry, drop; never bodies) and the transactional outbox's backlog. */
+  queues: QueueAdmin;
+  /** Remote images: cached copies to show, and fetches to ask for. */
+  remoteMedia: RemoteMediaCache;
   /** The models people may choose, default first; and whether the provider can remix (edit) images. */
   models: readonly string[];
   canEdit: boolean;
@@ -60,22 +69,35 @@ export function createHttpApp(deps: HttpDeps): Hono {
 
   app.onError((error, c) => {
     if (error instanceof DomainError) return c.json({ error: error.message, code: error.code }, error.status);
+    if (error instanceof HTTPException) return error.getResponse();
     logger.error("Unhandled error on {method} {path}: {error}", { method: c.req.method, path: c.req.path, error });
     return c.json({ error: "Internal server error" }, 500);
   });
 
   app.get("/healthz", (c) => c.text("ok"));
 
-  // Inbox bodies are refused above the limit before anything parses them.
-  const inboxLimit = bodyLimit({
-    maxSize: config.inboxMaxBytes,
-    onError: (c) => c.json({ error: `Request body exceeds ${config.inboxMaxBytes} bytes` }, 413),
-  });
+  // Bodies are refused above their limit before anything parses them: inboxes (also refused when
+  // nested too deep for JSON-LD), and every other POST (forms, before the CSRF check reads them).
+  const inboxLimit = inboxGuard(config.inboxMaxBytes);
   app.post("/inbox", inboxLimit);
   app.post("/users/:identifier/inbox", inboxLimit);
+  app.use(formLimit(config.formMaxBytes));
 
   app.use(deps.apCache.middleware());
   app.use(fedifyMiddleware(deps.federation));
+
+  // Page URLs asked for as ActivityPub, as Mastodon serves them: /@alice is the actor, /@alice/ID the Note.
+  // Unsigned requests are answered from the object's IRI at once (visibility as for anyone). A signed one
+  // is sent there (302), since its signature covers this URL: Fedify-based servers sign the new request,
+  // and a signature carried over unchanged (Mastodon) reads as unsigned, so public posts answer either way.
+  const pageAsActivityPub = (iri: (username: string, id?: string) => URL) => async (c: Context, next: Next) => {
+    if (!/application\/(activity|ld)\+json/.test(c.req.header("Accept") ?? "")) return next();
+    const target = iri((c.req.param("handle") ?? "").slice(1).toLowerCase(), c.req.param("id"));
+    if (c.req.header("Signature") !== undefined || c.req.header("Signature-Input") !== undefined) return c.redirect(target.href, 302);
+    return app.fetch(new Request(new URL(target.pathname, c.req.url), c.req.raw), c.env);
+  };
+  app.get("/:handle{@[A-Za-z0-9_]+}", pageAsActivityPub((username) => urls.actor(username)));
+  app.get("/:handle{@[A-Za-z0-9_]+}/:id", pageAsActivityPub((username, id) => urls.post(username, id ?? "")));
 
   app.get("/.well-known/host-meta", (c) => {
     const template = `${urls.origin.origin}/.well-known/webfinger?resource={uri}`;

@@ -15,7 +15,8 @@ const BLURHASH_SAMPLE_SIDE = 32;
 
 export interface PipelineOptions {
   limits: InputLimits;
-  provenance: Provenance;
+  /** The AI label written into every output as XMP; null for images not made here (remote media), which get none. */
+  provenance: Provenance | null;
 }
 
 export type VariantName = "original" | "full" | "webp" | "thumb";
@@ -66,7 +67,8 @@ export function blurhashComponents(width: number, height: number): { x: number; 
  * transparency), a WebP, a thumbnail, dimensions, blurhash and content hash.
  *
  * All metadata is stripped except the ICC colour profile, and each output
- * carries XMP provenance (IPTC trainedAlgorithmicMedia, provider, model).
+ * carries XMP provenance (IPTC trainedAlgorithmicMedia, provider, model) unless
+ * `provenance` is null (remote images, which Pictor did not make).
  * Input over the byte or pixel limit, and anything that is not a PNG, JPEG,
  * WebP or AVIF, is refused with a MediaError before any pixel is decoded.
  *
@@ -79,7 +81,7 @@ export async function processImage(input: Uint8Array, options: PipelineOptions):
   const info = await inspectImage(input, options.limits);
   const original = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const sha256 = createHash("sha256").update(original).digest("hex");
-  const xmp = buildProvenanceXmp(options.provenance);
+  const xmp = options.provenance ? buildProvenanceXmp(options.provenance) : null;
   const decodeOptions: SharpOptions = {
     limitInputPixels: options.limits.maxPixels,
     failOn: "error",
@@ -98,7 +100,8 @@ export async function processImage(input: Uint8Array, options: PipelineOptions):
       let s = source.image();
       if (source.alphaChannel && !transparent) s = s.removeAlpha();
       if (info.width > max || info.height > max) s = s.resize(max, max, { fit: "inside", withoutEnlargement: true });
-      return (source.keepProfile ? s.keepIccProfile() : s).withXmp(xmp);
+      const out = source.keepProfile ? s.keepIccProfile() : s;
+      return xmp ? out.withXmp(xmp) : out;
     };
     const encode = async (s: Sharp) => {
       const { data, info: out } = await s.toBuffer({ resolveWithObject: true });

@@ -104,6 +104,19 @@ export class PostReader {
     return { ancestors, post: details, replies };
   }
 
+  /**
+   * The posts that `items` quote and the viewer may see, by IRI (for quote
+   * cards), in a fixed number of queries whatever the number of items.
+   */
+  async quotedBy(viewer: Viewer, items: PostDetails[]): Promise<Map<string, PostDetails>> {
+    const iris = [...new Set(items.map((d) => d.post.quote_iri).filter((i): i is string => Boolean(i)))];
+    if (iris.length === 0) return new Map();
+    const rows = await this.db.kysely.selectFrom("posts").select("id").where("iri", "in", iris).execute();
+    const found = await this.posts.detailsMany(rows.map((r) => r.id));
+    const visible = await this.rules.filter(viewer, [...found.values()], "single");
+    return new Map(visible.map((d) => [d.post.iri, d]));
+  }
+
   /** One page of posts from `limit + 1` ids (the extra one says whether there is a next page). */
   async #page(rows: Array<{ id: string }>, limit: number): Promise<Paged<PostDetails>> {
     const page = rows.slice(0, limit);

@@ -1,6 +1,6 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kysely";
 import type { PostDetails, PostService } from "../domain/posts.ts";
-import { type AccountViewer, accountVisibleTo, directOnly, listedPublicly, type Viewer, visibleTo } from "../domain/visibility.ts";
+import { type AccountViewer, accountVisibleTo, directOnly, postVisibleTo, listedPublicly, type Viewer, visibleTo } from "../domain/visibility.ts";
 import type { Db } from "../storage/db.ts";
 import type { AccountRow } from "../storage/schema.ts";
 
@@ -51,24 +51,25 @@ export class TimelineReader {
   async home(viewer: AccountViewer, opts: PageOptions = {}): Promise<TimelinePage> {
     const limit = clampLimit(opts.limit);
     const k = this.db.kysely;
+    // The followed authors the viewer may see, checked once here rather than on every post.
     const authors = k
-      .selectFrom("follows")
-      .select("following_id as id")
-      .where("follower_id", "=", viewer.id)
-      .where("state", "=", "accepted")
-      .union(k.selectFrom("accounts").select("id").where("id", "=", viewer.id));
+      .selectFrom("follows as f")
+      .select("f.following_id as id")
+      .where("f.follower_id", "=", viewer.id)
+      .where("f.state", "=", "accepted")
+      .where(accountVisibleTo(viewer, "f.following_id", "list"))
+      .union(k.selectFrom("accounts as me").select("me.id").where("me.id", "=", viewer.id).where(accountVisibleTo(viewer, "me.id", "list")));
     let postsQ = k
       .selectFrom("posts as p")
       .select(["p.id as entry_id", "p.id as post_id", sql<string | null>`NULL`.as("boosted_by")])
       .where("p.account_id", "in", authors)
-      .where(visibleTo(viewer, "list"));
+      .where(postVisibleTo(viewer));
     let boostsQ = k
       .selectFrom("interactions as i")
       .innerJoin("posts as p", "p.id", "i.post_id")
       .select(["i.id as entry_id", "i.post_id as post_id", "i.account_id as boosted_by"])
       .where("i.type", "=", "boost")
       .where("i.account_id", "in", authors)
-      .where(accountVisibleTo(viewer, "i.account_id", "list"))
       .where(visibleTo(viewer, "list"));
     // Direct posts that mention you arrive from anyone.
     let directQ = k

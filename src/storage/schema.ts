@@ -58,6 +58,9 @@ export interface FollowsTable {
 
 export type Visibility = "public" | "unlisted" | "followers" | "direct";
 
+/** A quote's standing (FEP-044f): waiting for (or lacking) a valid stamp, approved, declined, or taken back. */
+export type QuoteState = "pending" | "accepted" | "rejected" | "revoked";
+
 export interface PostsTable {
   id: string;
   iri: string;
@@ -76,9 +79,13 @@ export interface PostsTable {
   quote_iri: string | null;
   /** The stamp (FEP-044f QuoteAuthorization) that lets this post quote quote_iri. */
   quote_authorization_iri: string | null;
+  /** How far the quote is authorized (see src/domain/quote-state.ts); NULL when the post quotes nothing. */
+  quote_state: QuoteState | null;
   replies_count: Generated<number>;
   likes_count: Generated<number>;
   boosts_count: Generated<number>;
+  /** Accepted quotes of this post that are stored and anyone may see. */
+  quotes_count: Generated<number>;
   published_at: string;
   updated_at: string | null;
   deleted_at: string | null;
@@ -176,6 +183,33 @@ export interface QuoteStampsTable {
   revoked_at: string | null;
 }
 
+/**
+ * The cache of a remote image (an attachment, avatar or header), keyed by its URL: a thumbnail and
+ * blurhash, and a full-size copy kept for REMOTE_MEDIA_RETENTION; or why it could not be fetched.
+ */
+export interface RemoteMediaTable {
+  id: string;
+  url: string;
+  /** queued: waiting for (or between) fetches; cached: files stored; failed: given up, shown as a link. */
+  state: "queued" | "cached" | "failed";
+  /** WebP, longest side ≤ 400, metadata stripped (media store key). */
+  thumb_key: string | null;
+  /** WebP, longest side ≤ 2048, metadata stripped; NULL once pruned (fetched again on demand). */
+  full_key: string | null;
+  blurhash: string | null;
+  width: number | null;
+  height: number | null;
+  /** Bytes of the files held (thumbnail and full-size copy). */
+  size_bytes: Generated<number>;
+  /** Why the last fetch failed ("code: message"); NULL after a success. */
+  error: string | null;
+  attempts: Generated<number>;
+  created_at: string;
+  updated_at: string;
+  /** When the files were last fetched (pruning counts from here). */
+  fetched_at: string | null;
+}
+
 export interface BlocksTable {
   id: string;
   iri: string;
@@ -229,6 +263,36 @@ export interface QueueMessagesTable {
   locked_by: string | null;
   attempts: Generated<number>;
   created_at: string;
+  /** The remote origin the message talks to (an outbox delivery's inbox), for per-origin fairness; null for the rest. */
+  origin: Generated<string | null>;
+}
+
+/** A queue message that failed too often, set aside until retried or dropped. */
+export interface DeadLettersTable {
+  id: string;
+  queue: string;
+  /** JSON text; may carry private keys (outbox messages): never log or show it. */
+  message: string;
+  ordering_key: string | null;
+  origin: string | null;
+  attempts: number;
+  /** The last error's message (never the body). */
+  error: string;
+  created_at: string;
+  failed_at: string;
+}
+
+/** The transactional outbox: an event waiting for (or retrying) its handlers. */
+export interface DomainEventsTable {
+  id: string;
+  name: string;
+  /** JSON text of the event's payload (records only; never keys). */
+  payload: string;
+  created_at: string;
+  /** Nobody else dispatches it before this time (the emitting process holds it first). */
+  claimed_until: string;
+  attempts: Generated<number>;
+  last_error: string | null;
 }
 
 export interface SessionsTable {
@@ -269,13 +333,16 @@ export interface Database {
   generation_jobs: GenerationJobsTable;
   interactions: InteractionsTable;
   quote_stamps: QuoteStampsTable;
+  remote_media: RemoteMediaTable;
   blocks: BlocksTable;
   mutes: MutesTable;
   reports: ReportsTable;
   domain_blocks: DomainBlocksTable;
   kv: KvTable;
   queue_messages: QueueMessagesTable;
+  dead_letters: DeadLettersTable;
   sessions: SessionsTable;
+  domain_events: DomainEventsTable;
   instance_settings: InstanceSettingsTable;
   invites: InvitesTable;
 }
@@ -290,6 +357,7 @@ export type NotificationRow = Selectable<NotificationsTable>;
 export type GenerationJobRow = Selectable<GenerationJobsTable>;
 export type InteractionRow = Selectable<InteractionsTable>;
 export type QuoteStampRow = Selectable<QuoteStampsTable>;
+export type RemoteMediaRow = Selectable<RemoteMediaTable>;
 export type ReportRow = Selectable<ReportsTable>;
 export type BlockRow = Selectable<BlocksTable>;
 export type MuteRow = Selectable<MutesTable>;

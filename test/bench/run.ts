@@ -5,6 +5,7 @@ import { runPagesBench } from "./pages.bench.ts";
 import { runPipelineBench } from "./pipeline.bench.ts";
 import { runReadPathBench } from "./readpath.bench.ts";
 import { runScalingBench } from "./scaling.bench.ts";
+import { runSoakBench } from "./soak.bench.ts";
 import { type BenchRow, formatTable } from "./stats.ts";
 
 /** Every scenario, by name. Each sizes itself to finish within a few minutes on 2 cores. */
@@ -15,7 +16,12 @@ const scenarios: Record<string, () => Promise<BenchRow[]>> = {
   inbound: async () => [...(await runInboundBench({ workers: 0 })), ...(await runInboundBench({ workers: 1 }))],
   readpath: () => runReadPathBench(),
   scaling: () => runScalingBench(),
+  // A compressed hour on a PostgreSQL cluster of its own (needs initdb): run only when named.
+  soak: () => runSoakBench(),
 };
+
+/** Scenarios left out of a run that names none. */
+const onlyWhenNamed = new Set(["soak"]);
 
 async function main(): Promise<void> {
   await configureLogging("error");
@@ -25,7 +31,7 @@ async function main(): Promise<void> {
     console.error(`Unknown scenario: ${unknown.join(", ")}. Known: ${Object.keys(scenarios).join(", ")}`);
     process.exit(2);
   }
-  const names = wanted.length ? wanted : Object.keys(scenarios);
+  const names = wanted.length ? wanted : Object.keys(scenarios).filter((n) => !onlyWhenNamed.has(n));
   const rows: BenchRow[] = [];
   for (const name of names) {
     console.error(`running ${name}…`);

@@ -120,4 +120,78 @@ describe("two servers", { timeout: 120_000 }, () => {
     const unsigned = await cluster.fetch(iri, { headers: { Accept: AP } });
     expect(unsigned.status).toBe(404);
   });
+
+  it("delivers a followers-only reply to the author it answers, mentioned and addressed", async () => {
+    // bob follows alice, alice does not follow bob: only the mention lets her see his followers-only reply.
+    const garden = await dbA.kysely.selectFrom("posts").select("iri").where("visibility", "=", "followers").orderBy("id", "desc").executeTakeFirstOrThrow();
+    const replied = await b.cli("post", "--account", "bob", "--prompt", "a reply in the garden", "--size", "256x256", "--visibility", "followers", "--reply-to", garden.iri);
+    expect(replied.code).toBe(0);
+    const replyIri = `${b.origin}/users/bob/posts/${replied.stdout.trim().split("/").pop()}`;
+    const onA = await eventually(() => dbA.kysely.selectFrom("posts").selectAll().where("iri", "=", replyIri).executeTakeFirst(), "bob's reply to reach A", cluster);
+    expect(onA).toMatchObject({ visibility: "followers", in_reply_to_iri: garden.iri });
+    const alice = await dbA.kysely.selectFrom("accounts").select("id").where("username", "=", "alice").where("domain", "is", null).executeTakeFirstOrThrow();
+    const mentions = await dbA.kysely.selectFrom("post_mentions").select("account_id").where("post_id", "=", onA.id).execute();
+    expect(mentions.map((m) => m.account_id)).toEqual([alice.id]);
+    await eventually(
+      () => dbA.kysely.selectFrom("notifications").select("id").where("account_id", "=", alice.id).where("type", "=", "reply").where("post_id", "=", onA.id).executeTakeFirst(),
+      "alice's reply notification",
+      cluster,
+    );
+  });
+
+  it("serves counts the other server reads back from the Note, unchanged by an edit", async () => {
+    expect((await a.cli("account", "create", "--username", "carl", "--password", "correct horse battery")).code).toBe(0);
+    const posted = await a.cli("post", "--account", "alice", "--prompt", "a lantern", "--size", "256x256", "--caption", "Lantern");
+    const iri = `${a.origin}/users/alice/posts/${posted.stdout.trim().split("/").pop()}`;
+    await eventually(() => dbB.kysely.selectFrom("posts").select("id").where("iri", "=", iri).executeTakeFirst(), "the lantern on B", cluster);
+    expect((await b.cli("like", "--account", "bob", "--post", iri)).code).toBe(0);
+    expect((await b.cli("boost", "--account", "bob", "--post", iri)).code).toBe(0);
+    expect((await a.cli("like", "--account", "carl", "--post", iri)).code).toBe(0);
+    expect((await b.cli("post", "--account", "bob", "--prompt", "a lantern reply", "--size", "256x256", "--reply-to", iri)).code).toBe(0);
+    const counts = (note: any) => [note.likes?.totalItems, note.shares?.totalItems, note.replies?.totalItems];
+    // What B (or Hollo, or Mastodon 4.3+) reads when it fetches the Note from A.
+    await eventually(async () => JSON.stringify(counts(await cluster.getJson(iri))) === "[2,1,1]", "the counts in A's Note", cluster);
+    expect((await cluster.getJson(`${iri}/likes`)).totalItems).toBe(2);
+    expect((await cluster.getJson(`${iri}/shares`)).totalItems).toBe(1);
+    // An edit sends the same totals; the Note still carries them.
+    expect((await a.cli("edit", "--account", "alice", "--post", iri, "--caption", "Lantern, edited")).code).toBe(0);
+    await eventually(async () => (await dbB.kysely.selectFrom("posts").select("content_html").where("iri", "=", iri).executeTakeFirst())?.content_html.includes("edited"), "the edit on B", cluster);
+    expect(counts(await cluster.getJson(iri))).toEqual([2, 1, 1]);
+  });
+
+  it("answers follow requests of a locked account: accepted, then rejected", async () => {
+    expect((await b.cli("account", "create", "--username", "lena", "--password", "correct horse battery", "--locked")).code).toBe(0);
+    expect((await a.cli("follow", "--account", "alice", "--target", `@lena@${b.host}`)).stdout).toContain("waiting for them to accept");
+    expect((await a.cli("follow", "--account", "carl", "--target", `@lena@${b.host}`)).code).toBe(0);
+    const listed = await eventually(async () => {
+      const r = await b.cli("follow-requests", "list", "--account", "lena");
+      return r.stdout.split("\n").filter(Boolean).length === 2 ? r.stdout : undefined;
+    }, "both requests on B", cluster);
+    expect(listed).toContain(`@alice@${a.host}`);
+    expect(listed).toContain(`@carl@${a.host}`);
+    // Before any answer, lena's followers-only posts reach nobody on A.
+    const early = await b.cli("post", "--account", "lena", "--prompt", "before", "--size", "256x256", "--visibility", "followers");
+    const earlyIri = `${b.origin}/users/lena/posts/${early.stdout.trim().split("/").pop()}`;
+
+    expect((await b.cli("follow-requests", "accept", "--account", "lena", "--from", `@alice@${a.host}`)).stdout).toContain("accepted");
+    expect((await b.cli("follow-requests", "reject", "--account", "lena", "--from", `${a.origin}/users/carl`)).stdout).toContain("rejected");
+    const followState = (username: string) =>
+      dbA.kysely
+        .selectFrom("follows")
+        .innerJoin("accounts as f", "f.id", "follows.follower_id")
+        .innerJoin("accounts as t", "t.id", "follows.following_id")
+        .select("follows.state")
+        .where("f.username", "=", username)
+        .where("f.domain", "is", null)
+        .where("t.iri", "=", `${b.origin}/users/lena`)
+        .executeTakeFirst();
+    await eventually(async () => (await followState("alice"))?.state === "accepted", "the Accept to reach A", cluster);
+    await eventually(async () => (await followState("carl")) === undefined, "the Reject to reach A", cluster);
+    expect((await allItems(`${b.origin}/users/lena/followers`))).toEqual([`${a.origin}/users/alice`]);
+
+    const late = await b.cli("post", "--account", "lena", "--prompt", "after", "--size", "256x256", "--visibility", "followers");
+    const lateIri = `${b.origin}/users/lena/posts/${late.stdout.trim().split("/").pop()}`;
+    await eventually(() => dbA.kysely.selectFrom("posts").select("id").where("iri", "=", lateIri).executeTakeFirst(), "lena's post after approval on A", cluster);
+    expect(await dbA.kysely.selectFrom("posts").select("id").where("iri", "=", earlyIri).executeTakeFirst()).toBeUndefined();
+  });
 });

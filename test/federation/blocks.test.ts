@@ -151,7 +151,8 @@ describe("blocks and mutes by local accounts", () => {
     await pictor.follows.follow(zed, alice);
     await pictor.follows.follow(alice, zed);
     await pictor.notifications.notify({ account: alice, type: "mention", actor: zed, sourceIri: `${TEST_ORIGIN}/somewhere` });
-    expect((await notificationsOf(alice.id)).filter((n) => n.iri === zed.iri).map((n) => n.type)).toEqual(["mention"]);
+    // A local follow notifies as a remote one does.
+    expect((await notificationsOf(alice.id)).filter((n) => n.iri === zed.iri).map((n) => n.type)).toEqual(["follow", "mention"]);
     const sentBefore = remote.received.length;
 
     await pictor.moderation.blockAccount(alice, zed);

@@ -43,6 +43,8 @@ function details(visibility: Visibility, extra: Partial<PostDetails["post"]> = {
       in_reply_to_iri: null,
       quote_iri: null,
       quote_authorization_iri: null,
+      quote_state: null,
+      quotes_count: 0,
       replies_count: 0,
       likes_count: 0,
       boosts_count: 0,

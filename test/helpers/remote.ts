@@ -20,6 +20,10 @@ export interface FakeRemote {
   failInbox(path: string, status: number): void;
   /** Serves a JSON-LD document at a path of this server. */
   serve(path: string, doc: Record<string, unknown>): void;
+  /** Serves an HTML page at a path of this server (a profile page with a rel="alternate" link, say). */
+  servePage(path: string, html: string): void;
+  /** GETs answered from documents, pages and actors, oldest first. */
+  fetched: Array<{ path: string; signed: boolean }>;
   /** A GET of `url` signed by `name`'s key (an authorized fetch). */
   signedGet(url: string, name: string): Promise<Request>;
   close(): Promise<void>;
@@ -41,6 +45,8 @@ export async function startFakeRemote(options: { inboxDelayMs?: number } = {}): 
   const actors = new Map<string, { doc: Record<string, unknown>; privateKey: CryptoKey }>();
   const received: FakeRemote["received"] = [];
   const documents = new Map<string, Record<string, unknown>>();
+  const pages = new Map<string, string>();
+  const fetched: FakeRemote["fetched"] = [];
   const failing = new Map<string, number>();
   let origin = "";
   const server: Server = createServer(async (req, res) => {
@@ -60,6 +66,12 @@ export async function startFakeRemote(options: { inboxDelayMs?: number } = {}): 
       received.push({ path: url.pathname, body, signed: Boolean(req.headers.signature || req.headers["signature-input"]) });
       if (options.inboxDelayMs) await new Promise((r) => setTimeout(r, options.inboxDelayMs));
       res.writeHead(202).end();
+      return;
+    }
+    fetched.push({ path: url.pathname, signed: Boolean(req.headers.signature || req.headers["signature-input"]) });
+    const page = pages.get(url.pathname);
+    if (page !== undefined) {
+      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(page);
       return;
     }
     const doc = documents.get(url.pathname);
@@ -83,6 +95,7 @@ export async function startFakeRemote(options: { inboxDelayMs?: number } = {}): 
     origin,
     actorIri,
     received,
+    fetched,
     async addActor(name, extra = {}) {
       const pair = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
       const id = actorIri(name);
@@ -122,6 +135,9 @@ export async function startFakeRemote(options: { inboxDelayMs?: number } = {}): 
     },
     serve(path, doc) {
       documents.set(path, doc);
+    },
+    servePage(path, html) {
+      pages.set(path, html);
     },
     async signedGet(url, name) {
       const actor = actors.get(name);

@@ -19,7 +19,7 @@ function details(post: Partial<PostRow>, media: Array<Partial<MediaRow>>, author
   return {
     post: {
       id: "p1", iri: "http://pictor.test/users/alice/posts/p1", account_id: author.id, url: "http://pictor.test/@alice/p1", caption: "hi", content_html: "<p>hi</p>",
-      summary: null, sensitive: 0, visibility: "public", show_prompt: 1, in_reply_to_iri: null, quote_iri: null, quote_authorization_iri: null,
+      summary: null, sensitive: 0, visibility: "public", show_prompt: 1, in_reply_to_iri: null, quote_iri: null, quote_authorization_iri: null, quote_state: null, quotes_count: 0,
       replies_count: 2, likes_count: 3, boosts_count: 1, published_at: now, updated_at: null, deleted_at: null, created_at: now, ...post,
     },
     author,

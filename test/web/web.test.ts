@@ -135,9 +135,9 @@ describe("web app", () => {
     expect((await root.form("/follow", { target: "@zed@pictor.test", action: "follow" })).status).toBe(303);
     expect((await root.page("/@zed")).html).toContain("Following");
     const zedAccount = (await pictor.accounts.getLocalByUsername("zed"))!;
-    // Local interactions need no federation, so they notify nobody; the follow does.
+    // Local interactions need no federation, but they notify as remote ones do (newest first).
     const n = await pictor.notifications.list(zedAccount.id);
-    expect(n.items.map((x) => x.type)).toEqual([]);
+    expect(n.items.map((x) => `${x.type} ${x.actor.username}`)).toEqual(["follow amy", "boost amy", "like amy"]);
     expect(await pictor.follows.countFollowers(zedAccount.id)).toBe(1);
   });
 

@@ -1,6 +1,6 @@
 import { VISIBILITIES } from "../../domain/visibility.ts";
 import type { JobStatus } from "../../domain/generations.ts";
-import type { NotificationItemView, TimelineItemView, ViewLinks } from "../../read/views.ts";
+import type { AccountSummary, NotificationItemView, TimelineItemView, ViewLinks } from "../../read/views.ts";
 import { Layout, type PageContext } from "./layout.tsx";
 import { PostCard } from "./post.tsx";
 
@@ -203,10 +203,30 @@ const NOTIFICATION_TEXT: Record<string, string> = {
   quote: "quoted your post",
 };
 
-export function NotificationsPage(props: { ctx: PageContext; items: NotificationItemView[] }) {
+/** Accept and Reject for one follow request; `back` is where the answer leads. */
+function AnswerRequest(props: { ctx: PageContext; id: string; who: string; back: string }) {
+  return (
+    <span class="actions">
+      {(["accept", "reject"] as const).map((answer) => (
+        <form method="post" action={`/follow-requests/${encodeURIComponent(props.id)}/${answer}`}>
+          <Csrf ctx={props.ctx} />
+          <input type="hidden" name="back" value={props.back} />
+          <button type="submit" class={answer === "accept" ? "primary" : undefined} aria-label={`${answer === "accept" ? "Accept" : "Reject"} ${props.who}`}>
+            {answer === "accept" ? "Accept" : "Reject"}
+          </button>
+        </form>
+      ))}
+    </span>
+  );
+}
+
+export function NotificationsPage(props: { ctx: PageContext; items: NotificationItemView[]; pendingRequests?: number }) {
   return (
     <Layout title="Notifications" ctx={props.ctx}>
       <h1>Notifications</h1>
+      <p>
+        <a href="/follow-requests">Follow requests{props.pendingRequests ? ` (${props.pendingRequests})` : ""}</a>
+      </p>
       {props.items.length === 0 ? <p class="muted">No notifications yet.</p> : null}
       <ul>
         {props.items.map((n) => (
@@ -221,9 +241,44 @@ export function NotificationsPage(props: { ctx: PageContext; items: Notification
             <time class="muted" datetime={n.createdAt}>
               {n.createdAt.slice(0, 16).replace("T", " ")}
             </time>
+            {n.followRequestId ? (
+              <>
+                {" "}
+                <AnswerRequest ctx={props.ctx} id={n.followRequestId} who={n.actor.acct} back="/notifications" />
+              </>
+            ) : null}
           </li>
         ))}
       </ul>
+    </Layout>
+  );
+}
+
+/** The follow requests a locked account has not answered yet, newest first. */
+export function FollowRequestsPage(props: { ctx: PageContext; requests: Array<{ id: string; account: AccountSummary; createdAt: string }>; error?: string }) {
+  return (
+    <Layout title="Follow requests" ctx={props.ctx}>
+      <h1>Follow requests</h1>
+      {props.error ? (
+        <p class="error" role="alert">
+          {props.error}
+        </p>
+      ) : null}
+      {props.requests.length === 0 ? <p class="muted">No one is waiting for an answer.</p> : null}
+      <ul>
+        {props.requests.map((r) => (
+          <li>
+            <a href={r.account.path}>{r.account.displayName}</a> <span class="handle">@{r.account.acct}</span>{" "}
+            <time class="muted" datetime={r.createdAt}>
+              {r.createdAt.slice(0, 16).replace("T", " ")}
+            </time>{" "}
+            <AnswerRequest ctx={props.ctx} id={r.id} who={r.account.acct} back="/follow-requests" />
+          </li>
+        ))}
+      </ul>
+      <p class="muted">
+        Accepted, they follow you and receive your followers-only posts from then on; rejected, their server is told and they can ask again.
+      </p>
     </Layout>
   );
 }

@@ -1,5 +1,5 @@
 import { raw } from "hono/html";
-import type { AccountSummary, PostView } from "../../read/views.ts";
+import type { AccountSummary, MediaView, PostView, QuoteView } from "../../read/views.ts";
 import { Layout, type PageContext } from "./layout.tsx";
 
 function ToggleForm(props: { action: string; on: boolean; labels: [string, string]; csrf?: string }) {
@@ -14,6 +14,63 @@ function ToggleForm(props: { action: string; on: boolean; labels: [string, strin
   );
 }
 
+/** An image, or — a remote one that could not be fetched — a link to it with its alt text. */
+function Picture(props: { m: MediaView; full?: boolean; sensitive?: boolean }) {
+  const { m } = props;
+  if (m.unavailable) {
+    return (
+      <a class="media-link" href={m.url} rel="nofollow noopener noreferrer" target="_blank">
+        🖼 {m.alt || "An image (it could not be fetched)"}
+      </a>
+    );
+  }
+  return <img src={props.full ? m.url : m.thumbUrl} alt={m.alt} width={m.width ?? undefined} height={m.height ?? undefined} loading="lazy" class={props.sensitive ? "sensitive" : undefined} />;
+}
+
+const QUOTE_STATE_TEXT = {
+  pending: "Quote not approved by the quoted author (yet)",
+  rejected: "The quoted author declined this quote",
+  revoked: "The quoted author removed this quote",
+  accepted: "The quoted post is not available",
+} as const;
+
+/**
+ * What a post quotes: a card of the quoted post (author, first image, text,
+ * link) when the quote is approved and the viewer may see that post; else a
+ * line saying why not. Remote posts carry their own "RE:" fallback line, hidden
+ * only under a card; a local post's is shown here.
+ */
+export function Quote(props: { quote: QuoteView; local: boolean }) {
+  const { quote } = props;
+  const card = quote.card;
+  if (!card) {
+    return (
+      <p class="quote-status muted">
+        {QUOTE_STATE_TEXT[quote.state]}
+        {props.local ? (
+          <>
+            {" · RE: "}
+            <a href={quote.iri} rel="nofollow noopener noreferrer">
+              {quote.iri}
+            </a>
+          </>
+        ) : null}
+      </p>
+    );
+  }
+  return (
+    <a class="quote-card" href={card.path} aria-label={`Quoted post by @${card.author.acct}`}>
+      {card.image ? <Picture m={card.image} sensitive={card.sensitive} /> : null}
+      <span class="quote-body">
+        <span class="quote-author">
+          <strong>{card.author.displayName}</strong> <span class="handle">@{card.author.acct}</span>
+        </span>
+        <span class="quote-text">{card.summary ? `⚠ ${card.summary}` : card.text}</span>
+      </span>
+    </a>
+  );
+}
+
 /** One post as it shows in feeds and on its page. Content HTML is escaped (local) or sanitized on arrival (remote). */
 export function PostCard(props: { post: PostView; ctx: PageContext; full?: boolean; boostedBy?: AccountSummary | null }) {
   const { post } = props;
@@ -21,7 +78,7 @@ export function PostCard(props: { post: PostView; ctx: PageContext; full?: boole
   const figure = (
     <figure class="post-media">
       {post.media.map((m) => (
-        <img src={props.full ? m.url : m.thumbUrl} alt={m.alt} width={m.width ?? undefined} height={m.height ?? undefined} loading="lazy" />
+        <Picture m={m} full={props.full} />
       ))}
     </figure>
   );
@@ -29,10 +86,12 @@ export function PostCard(props: { post: PostView; ctx: PageContext; full?: boole
     <>
       {figure}
       <div class="content">{raw(post.contentHtml)}</div>
+      {post.quote ? <Quote quote={post.quote} local={author.isLocal} /> : null}
     </>
   );
   return (
-    <article class="card post">
+    // Under a quote card, the post's own "RE:" fallback line is hidden (assets.ts: .has-quote .quote-inline).
+    <article class={post.quote?.card ? "card post has-quote" : "card post"}>
       {props.boostedBy ? <p class="muted">🔁 {props.boostedBy.displayName} boosted</p> : null}
       <header>
         <a href={author.path}>
@@ -58,7 +117,7 @@ export function PostCard(props: { post: PostView; ctx: PageContext; full?: boole
           <time datetime={post.publishedAt}>{post.publishedAt.slice(0, 16).replace("T", " ")}</time>
         </a>
         <span class="muted">
-          {post.counts.likes} likes · {post.counts.boosts} boosts · {post.counts.replies} replies
+          {post.counts.likes} likes · {post.counts.boosts} boosts · {post.counts.replies} replies{post.counts.quotes ? ` · ${post.counts.quotes} quotes` : ""}
         </span>
         {props.ctx.viewer ? (
           <>

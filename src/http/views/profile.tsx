@@ -35,6 +35,8 @@ export function ProfilePage(props: {
       }
     >
       <article class="card profile">
+        {account.headerUrl ? <img class="profile-header" src={account.headerUrl} alt="" /> : null}
+        {account.avatarUrl ? <img class="avatar" src={account.avatarUrl} alt={`${name}'s avatar`} /> : null}
         <h1>{name}</h1>
         <p class="handle">{handle}</p>
         {/* Local bios are the owner's own text; remote ones are sanitized on arrival. */}
@@ -84,7 +86,13 @@ export function ProfilePage(props: {
           .filter((p) => p.media.length)
           .map((p) => (
             <a href={p.path}>
-              <img src={p.media[0].thumbUrl} alt={p.media[0].alt} loading="lazy" class={p.sensitive ? "sensitive" : undefined} />
+              {p.media[0].unavailable ? <span class="media-link">{p.media[0].alt || "An image (it could not be fetched)"}</span> : <img src={p.media[0].thumbUrl} alt={p.media[0].alt} loading="lazy" class={p.sensitive ? "sensitive" : undefined} />}
+              {/* A quote (a remix), drawn small: the quoted post's author and first image. */}
+              {p.quote?.card ? (
+                <span class="grid-quote" title={p.quote.card.text}>
+                  {p.quote.card.image && !p.quote.card.image.unavailable ? <img src={p.quote.card.image.thumbUrl} alt="" /> : null}❝ @{p.quote.card.author.acct}
+                </span>
+              ) : null}
             </a>
           ))}
       </section>

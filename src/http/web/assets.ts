@@ -27,6 +27,17 @@ input[type=text], input[type=password], textarea, select { width: 100%; padding:
 .choices { display: grid; gap: .5rem; grid-template-columns: repeat(auto-fit, minmax(160px, 1fr)); }
 .sensitive { filter: blur(24px); }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+.has-quote .quote-inline{display:none}
+.quote-card { display: flex; gap: .75rem; align-items: flex-start; margin: .5rem 0; padding: .6rem; border: 1px solid var(--line); border-radius: 10px; color: var(--fg); text-decoration: none; }
+.quote-card img { width: 5rem; height: 5rem; object-fit: cover; border-radius: 6px; flex: none; background: var(--line); }
+.quote-body { display: flex; flex-direction: column; gap: .2rem; min-width: 0; overflow-wrap: anywhere; }
+.quote-status { font-size: .9rem; }
+.media-link { display: block; padding: .6rem; border: 1px dashed var(--line); border-radius: 8px; overflow-wrap: anywhere; }
+.profile-header { width: 100%; max-height: 12rem; object-fit: cover; border-radius: 8px; }
+.avatar { width: 5rem; height: 5rem; border-radius: 50%; object-fit: cover; }
+.grid a { position: relative; }
+.grid-quote { position: absolute; left: 4px; bottom: 4px; display: flex; gap: 4px; align-items: center; max-width: calc(100% - 8px); padding: 2px 6px 2px 2px; border-radius: 999px; background: var(--card); color: var(--fg); font-size: .75rem; overflow: hidden; white-space: nowrap; }
+.grid .grid-quote img { width: 1.4rem; height: 1.4rem; border-radius: 50%; }
 `;
 
 /** Progressive enhancement: like/boost/follow forms submit without a full reload when JavaScript runs. */

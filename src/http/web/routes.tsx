@@ -1,22 +1,23 @@
 import { Hono } from "hono";
 import { secureHeaders, NONCE } from "hono/secure-headers";
 import { streamSSE } from "hono/streaming";
-import { type LocalAccount, validatePassword, validateUsername } from "../../domain/accounts.ts";
+import { type LocalAccount, normalizeUsername, validatePassword, validateUsername } from "../../domain/accounts.ts";
 import { DomainError } from "../../domain/errors.ts";
 import type { JobStatus } from "../../domain/generations.ts";
 import type { PostDetails } from "../../domain/posts.ts";
 import { ANONYMOUS, canSeePrompt, isListedPublicly, viewerOf } from "../../domain/visibility.ts";
 import type { TimelinePage } from "../../read/timelines.ts";
-import type { MediaRow, Visibility } from "../../storage/schema.ts";
+import type { AccountRow, Visibility } from "../../storage/schema.ts";
 import type { HttpDeps } from "../app.tsx";
 import type { PageContext } from "../views/layout.tsx";
-import { CreatePage, FeedPage, FormPage, JobPage, NotificationsPage } from "../views/pages.tsx";
+import { CreatePage, FeedPage, FollowRequestsPage, FormPage, JobPage, NotificationsPage } from "../views/pages.tsx";
 import { PostPage } from "../views/post.tsx";
 import { accountSummary, type MediaLinks, notificationView, type PostView, postView, type TimelineItemView, type ViewLinks } from "../../read/views.ts";
 import { NotFoundPage, ProfilePage } from "../views/profile.tsx";
 import { APP_CSS, APP_JS } from "./assets.ts";
+import { localMediaLinks, pageLinks } from "./page-links.ts";
 import { registerSettings } from "./settings.tsx";
-import { AttemptLimiter, endSession, sessionMiddleware, startSession, type WebEnv } from "./session.ts";
+import { clientAddress, endSession, LoginLimits, safeNext, sessionMiddleware, startSession, type WebEnv } from "./session.ts";
 
 type C = import("hono").Context<WebEnv>;
 const str = (v: unknown) => (typeof v === "string" ? v : "");
@@ -25,13 +26,12 @@ const str = (v: unknown) => (typeof v === "string" ? v : "");
 export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   const { config, urls, accounts, follows, posts, reader, timelines, interactions, notifications, generations, sessions } = deps;
   const secure = config.publicUrl.protocol === "https:";
-  const limiter = new AttemptLimiter(5, 15 * 60 * 1000);
+  const loginLimits = new LoginLimits({ perUsername: 5, perAddress: 20, windowMs: 15 * 60 * 1000 });
   const host = urls.host;
-  const media: MediaLinks = {
-    full: (m: MediaRow) => (m.webp_key ? urls.media(m.webp_key).href : m.file_key ? urls.media(m.file_key).href : (m.remote_url ?? "")),
-    thumb: (m: MediaRow) => (m.thumb_key ? urls.media(m.thumb_key).href : m.file_key ? urls.media(m.file_key).href : (m.remote_url ?? "")),
-  };
+  const media: MediaLinks = localMediaLinks(urls);
   const links: ViewLinks = { host, media };
+  /** Links for a page showing these posts and accounts: remote images from their cached copies here (asked for when missing). */
+  const linksFor = (items: PostDetails[], people: AccountRow[] = [], full = false) => pageLinks(links, urls, deps.remoteMedia, items, people, { full });
   const app = new Hono<WebEnv>();
 
   app.get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=3600" }));
@@ -67,10 +67,13 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   const notFound = async (c: C, what = "Nothing lives at this address.") => c.html(<NotFoundPage ctx={await ctx(c)} what={what} />, 404);
   const signedIn = (c: C): LocalAccount | Response => c.get("viewer") ?? c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
   /** Posts as the signed-in viewer (or anonymous) sees them, with what they liked and boosted. */
-  const views = async (c: C, items: PostDetails[]) => {
+  /** …and the posts they quote, drawn as cards when the viewer may see those too (`full`: a post's own page). */
+  const views = async (c: C, items: PostDetails[], full = false) => {
     const viewer = c.get("viewer");
-    const states = viewer ? await interactions.viewerState(viewer.id, items.map((d) => d.post.id)) : undefined;
-    return items.map((d) => postView(d, viewerOf(viewer), links, states?.get(d.post.id)));
+    const who = viewerOf(viewer);
+    const [states, quoted] = await Promise.all([viewer ? interactions.viewerState(viewer.id, items.map((d) => d.post.id)) : undefined, reader.quotedBy(who, items)]);
+    const page = await linksFor([...items, ...quoted.values()], [], full);
+    return items.map((d) => postView(d, who, page, states?.get(d.post.id), d.post.quote_iri ? quoted.get(d.post.quote_iri) : undefined));
   };
   const feed = async (c: C, title: string, page: TimelinePage, extra: Partial<Parameters<typeof FeedPage>[0]> = {}) => {
     const posts = await views(c, page.items.map((e) => e.details));
@@ -86,14 +89,17 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     return feed(c, "Home", await timelines.home(viewerOf(viewer), { cursor: c.req.query("cursor") }));
   });
 
-  const accountForm = (title: string, action: string, submit: string, intro?: string) => async (c: C, error?: string, values: Record<string, string> = {}) =>
-    c.html(
-      <FormPage title={title} ctx={await ctx(c)} action={action} error={error} intro={intro} submit={submit} hidden={values.invite ? { invite: values.invite } : undefined} fields={[
+  /** A username and password form; `values.invite` and `values.next` travel along as hidden fields. */
+  const accountForm = (title: string, action: string, submit: string, intro?: string) => async (c: C, error?: string, values: Record<string, string> = {}, status?: 422 | 429 | 503) => {
+    const hidden = Object.fromEntries(["invite", "next"].filter((k) => values[k]).map((k) => [k, values[k]]));
+    return c.html(
+      <FormPage title={title} ctx={await ctx(c)} action={action} error={error} intro={intro} submit={submit} hidden={Object.keys(hidden).length ? hidden : undefined} fields={[
         { name: "username", label: "Username", value: values.username, autocomplete: "username" },
         { name: "password", label: "Password (10 characters or more)", type: "password", autocomplete: action === "/login" ? "current-password" : "new-password" },
       ]} />,
-      error ? 422 : 200,
+      error ? (status ?? 422) : 200,
     );
+  };
   const setupForm = accountForm("Welcome to Pictor", "/setup", "Create the admin account", "This instance has no accounts yet. The first one is its administrator.");
   const signupForm = accountForm("Sign up", "/signup", "Sign up");
   const loginForm = accountForm("Log in", "/login", "Log in");
@@ -104,12 +110,16 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     try {
       validateUsername(values.username);
       validatePassword(str(body.password));
-      const account = await accounts.createLocal({ username: values.username, password: str(body.password), admin });
-      if (invite) await deps.instance.useInvite(invite, account.id);
+      // The invitation is spent, and the first account checked to be the only one, in the
+      // transaction that creates the account: a burst cannot share one invite or make two admins.
+      const account = await accounts.createLocal(
+        { username: values.username, password: str(body.password), admin },
+        { inTransaction: invite ? (trx, id) => deps.instance.spendInvite(trx, invite, id) : undefined, onlyIfFirst: admin },
+      );
       startSession(c, await sessions.create(account.id, c.req.header("User-Agent")), secure);
       return c.redirect("/", 303);
     } catch (error) {
-      if (error instanceof DomainError) return form(c, error.message, values);
+      if (error instanceof DomainError) return form(c, error.message, values, error.status === 503 ? 503 : undefined);
       throw error;
     }
   };
@@ -130,19 +140,33 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     if (!(await mayJoin(c, invite))) return closed(c);
     return createAndSignIn(c, false, signupForm, (await deps.instance.registrations()) === "invite" ? invite : undefined);
   });
-  app.get("/login", (c) => loginForm(c));
+  // `next` (where to go after signing in) travels through the form; only a path on this origin is followed.
+  const nextOf = (raw: string | undefined): Record<string, string> => {
+    const next = safeNext(raw, urls.origin);
+    return next === "/" ? {} : { next };
+  };
+  app.get("/login", (c) => loginForm(c, undefined, nextOf(c.req.query("next"))));
   app.post("/login", async (c) => {
     const body = await c.req.parseBody();
     const username = str(body.username);
-    const key = `${username.toLowerCase()}|${c.req.header("X-Forwarded-For") ?? ""}`;
-    if (!limiter.hit(key)) return loginForm(c, "Too many attempts. Wait a few minutes and try again.", { username });
-    const account = await accounts.checkPassword(username, str(body.password));
-    if (!account) return loginForm(c, "Wrong username or password.", { username });
-    if (account.suspended_at) return loginForm(c, "This account is suspended.", { username });
-    limiter.reset(key);
+    const values: Record<string, string> = { username, ...nextOf(str(body.next) || c.req.query("next")) };
+    // Limited per account (however the name is typed) and per client address (X-Forwarded-For only with TRUST_PROXY).
+    const who = normalizeUsername(username);
+    const address = clientAddress(c, config.trustProxy);
+    if (!loginLimits.begin(who, address)) return loginForm(c, "Too many attempts. Wait a few minutes and try again.", values, 429);
+    let account: LocalAccount | undefined;
+    try {
+      account = await accounts.checkPassword(username, str(body.password));
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === "busy")) throw error;
+      loginLimits.abandoned(who, address);
+      return loginForm(c, error.message, values, 503);
+    }
+    if (!account) return loginForm(c, "Wrong username or password.", values);
+    if (account.suspended_at) return loginForm(c, "This account is suspended.", values);
+    loginLimits.succeeded(who, address);
     startSession(c, await sessions.create(account.id, c.req.header("User-Agent")), secure);
-    const next = c.req.query("next");
-    return c.redirect(next?.startsWith("/") && !next.startsWith("//") ? next : "/", 303);
+    return c.redirect(values.next ?? "/", 303);
   });
   app.post("/logout", async (c) => {
     await sessions.destroy(c.get("sessionToken"));
@@ -189,7 +213,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     const relation = viewer && viewer.id !== account.id ? await deps.moderation.relationship(viewer.id, account.id) : null;
     c.header("Link", `<${account.iri}>; rel="alternate"; type="application/activity+json"`);
     return c.html(
-      <ProfilePage account={accountSummary(account, links)} ctx={await ctx(c)} followers={followers} following={following} posts={await views(c, page.items.map((e) => e.details))} followState={viewer && viewer.id !== account.id ? (rel?.state ?? "none") : null} relation={relation} nextCursor={page.nextCursor} />,
+      <ProfilePage account={accountSummary(account, await linksFor([], [account]))} ctx={await ctx(c)} followers={followers} following={following} posts={await views(c, page.items.map((e) => e.details))} followState={viewer && viewer.id !== account.id ? (rel?.state ?? "none") : null} relation={relation} nextCursor={page.nextCursor} />,
     );
   });
 
@@ -203,7 +227,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     if (found.kind === "gone") return c.html(<NotFoundPage ctx={await ctx(c)} what="This post was deleted." />, 410);
     const { details } = found;
     const thread = await reader.thread(viewerOf(viewer), details);
-    const [post, ...rest] = await views(c, [details, ...thread.ancestors, ...thread.replies]);
+    const [post, ...rest] = await views(c, [details, ...thread.ancestors, ...thread.replies], true);
     c.header("Link", `<${details.post.iri}>; rel="alternate"; type="application/activity+json"`);
     return c.html(<PostPage post={post} ctx={await ctx(c)} ancestors={rest.slice(0, thread.ancestors.length)} replies={rest.slice(thread.ancestors.length)} />);
   };
@@ -318,6 +342,20 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   // Interactions: plain forms, or JSON for the small script.
   const answer = (c: C, back: string, state: { pressed: boolean; label: string; next: string }) =>
     c.req.header("X-Requested-With") === "fetch" ? c.json(state) : c.redirect(back, 303);
+  /** Where a form asks to return: a path on this origin (a `back` field or the Referer), else `fallback`. */
+  const backTo = (raw: string | undefined, fallback: string) => {
+    let path = raw ?? "";
+    if (/^https?:\/\//i.test(path)) {
+      try {
+        const u = new URL(path);
+        path = u.origin === urls.origin.origin ? `${u.pathname}${u.search}${u.hash}` : "";
+      } catch {
+        path = "";
+      }
+    }
+    const safe = safeNext(path, urls.origin);
+    return safe === "/" && path !== "/" ? fallback : safe;
+  };
   for (const type of ["like", "boost"] as const) {
     app.post(`/posts/:id/${type}`, async (c) => {
       const viewer = signedIn(c);
@@ -333,7 +371,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
         throw error;
       }
       const labels = type === "like" ? ["Like", "Liked"] : ["Boost", "Boosted"];
-      return answer(c, c.req.header("Referer") ?? details.post.url ?? "/", { pressed: !undo, label: labels[undo ? 0 : 1], next: undo ? "do" : "undo" });
+      return answer(c, backTo(c.req.header("Referer"), details.author.domain === null ? `/@${details.author.username}/${details.post.id}` : `/posts/${details.post.id}`), { pressed: !undo, label: labels[undo ? 0 : 1], next: undo ? "do" : "undo" });
     });
   }
   app.post("/follow", async (c) => {
@@ -367,8 +405,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
         const target = (/^https?:\/\//.test(raw) ? await accounts.getByIri(raw) : undefined) ?? (await deps.resolveAccount(raw));
         if (kind === "block") await (undo ? deps.moderation.unblockAccount(viewer, target) : deps.moderation.blockAccount(viewer, target));
         else await (undo ? deps.moderation.unmuteAccount(viewer, target) : deps.moderation.muteAccount(viewer, target));
-        const requested = str(body.back);
-        const back = requested.startsWith("/") && !requested.startsWith("//") ? requested : target.domain === null ? `/@${target.username}` : `/@${target.username}@${target.domain}`;
+        const back = backTo(str(body.back), target.domain === null ? `/@${target.username}` : `/@${target.username}@${target.domain}`);
         const labels = kind === "block" ? ["Block", "Blocked"] : ["Mute", "Muted"];
         return answer(c, back, { pressed: !undo, label: labels[undo ? 0 : 1], next: undo ? "do" : "undo" });
       } catch (error) {
@@ -377,12 +414,20 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
       }
     });
   }
+  // Search: a handle, or the URL of a profile or a post (here or elsewhere); a post opens here, where one can act on it.
   app.get("/search", async (c) => {
     const q = c.req.query("q")?.trim();
-    if (!q) return notFound(c, "Search for @user@host or a profile URL.");
+    if (!q) return notFound(c, "Search for @user@host, or the address of a profile or a post.");
     try {
-      const account = await deps.resolveAccount(q);
-      return c.redirect(account.domain === null ? `/@${account.username}` : `/@${account.username}@${account.domain}`, 303);
+      const found = await deps.search(q);
+      if (found.kind === "account") {
+        const { account } = found;
+        return c.redirect(account.domain === null ? `/@${account.username}` : `/@${account.username}@${account.domain}`, 303);
+      }
+      // A post the viewer may not see is as one that does not exist.
+      const details = await reader.get(viewerOf(c.get("viewer")), found.details.post.id);
+      if (!details) return notFound(c, "No such post.");
+      return c.redirect(postView(details, viewerOf(c.get("viewer")), links).path, 303);
     } catch (error) {
       if (error instanceof DomainError) return notFound(c, error.message);
       throw error;
@@ -392,10 +437,37 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   app.get("/notifications", async (c) => {
     const viewer = signedIn(c);
     if (viewer instanceof Response) return viewer;
-    const page = await notifications.list(viewer.id, { cursor: c.req.query("cursor") });
-    const html = <NotificationsPage ctx={await ctx(c)} items={page.items.map((n) => notificationView(n, links))} />;
+    const [page, requests] = await Promise.all([notifications.list(viewer.id, { cursor: c.req.query("cursor") }), follows.pendingRequests(viewer.id)]);
+    // Follow requests still waiting show Accept and Reject where they were announced.
+    const pending = new Map(requests.map((r) => [r.account.id, r.follow.id]));
+    const html = <NotificationsPage ctx={await ctx(c)} items={page.items.map((n) => notificationView(n, links, pending))} pendingRequests={requests.length} />;
     await notifications.markRead(viewer.id);
     return c.html(html);
+  });
+
+  // Follow requests (locked accounts): listed, and answered here or from the notifications.
+  const requestsPage = async (c: C, viewer: LocalAccount, error?: string) => {
+    const requests = await follows.pendingRequests(viewer.id);
+    const items = requests.map((r) => ({ id: r.follow.id, account: accountSummary(r.account, links), createdAt: r.follow.created_at }));
+    return c.html(<FollowRequestsPage ctx={await ctx(c)} requests={items} error={error} />, error ? 404 : 200);
+  };
+  app.get("/follow-requests", async (c) => {
+    const viewer = signedIn(c);
+    if (viewer instanceof Response) return viewer;
+    return requestsPage(c, viewer);
+  });
+  app.post("/follow-requests/:id/:answer{accept|reject}", async (c) => {
+    const viewer = signedIn(c);
+    if (viewer instanceof Response) return viewer;
+    const accept = c.req.param("answer") === "accept";
+    try {
+      await follows.answerRequest(viewer, c.req.param("id"), accept);
+    } catch (error) {
+      if (error instanceof DomainError) return requestsPage(c, viewer, "That follow request was already answered or withdrawn.");
+      throw error;
+    }
+    const back = str((await c.req.parseBody()).back);
+    return answer(c, backTo(back, "/follow-requests"), { pressed: accept, label: accept ? "Accepted" : "Rejected", next: "" });
   });
 
   registerSettings(app, deps, { ctx, notFound, signedIn, media });

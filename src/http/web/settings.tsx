@@ -7,7 +7,9 @@ import type { AccountRow, MediaRow, Visibility } from "../../storage/schema.ts";
 import type { HttpDeps } from "../app.tsx";
 import { Layout, type PageContext } from "../views/layout.tsx";
 import { Csrf } from "../views/pages.tsx";
+import { formatBytes } from "../../net/errors.ts";
 import type { MediaLinks } from "../../read/views.ts";
+import { QueueSection, registerQueueAdmin } from "./admin-queues.tsx";
 import type { WebEnv } from "./session.ts";
 
 type C = import("hono").Context<WebEnv>;
@@ -34,6 +36,24 @@ function ImagePicker(props: { name: string; label: string; images: MediaRow[]; m
         ))}
       </select>
     </>
+  );
+}
+
+/** What a report points at: a link only when it is http(s) (a remote server chose it); anything else as text. */
+function ReportedObject(props: { iri: string }) {
+  let href: string | undefined;
+  try {
+    const url = new URL(props.iri);
+    if (url.protocol === "https:" || url.protocol === "http:") href = url.href;
+  } catch {
+    href = undefined;
+  }
+  return href ? (
+    <a href={href} rel="noopener noreferrer nofollow">
+      {props.iri}
+    </a>
+  ) : (
+    <code>{props.iri}</code>
   );
 }
 
@@ -154,7 +174,8 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
     if (viewer instanceof Response) return viewer;
     const body = await c.req.parseBody();
     try {
-      await accounts.changePassword(viewer, str(body.current), str(body.next));
+      // Every other session of the account ends; this one stays signed in.
+      await accounts.changePassword(viewer, str(body.current), str(body.next), c.get("sessionToken"));
       return settingsPage(c, viewer, { ok: "Password changed." });
     } catch (error) {
       if (error instanceof DomainError) return settingsPage(c, viewer, { error: error.message });
@@ -171,12 +192,15 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
   app.get("/admin", async (c) => {
     const viewer = admin(c);
     if (viewer instanceof Response) return viewer;
-    const [locals, blocks, reports, registrations, limits] = await Promise.all([
+    const [locals, blocks, reports, registrations, limits, cache, letters, outbox] = await Promise.all([
       accounts.listLocal(),
       moderation.listDomainBlocks(),
       moderation.openReports(),
       deps.instance.registrations(),
       deps.instance.generationLimits(),
+      deps.remoteMedia.usage(),
+      deps.queues.deadLetters(),
+      deps.queues.outbox(),
     ]);
     const ctx = await h.ctx(c);
     return c.html(
@@ -215,6 +239,13 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
             <p class="muted">Admins are exempt; failed generations do not count.</p>
             <p><button type="submit">Save</button></p>
           </form>
+        </section>
+        <section class="card" id="remote-media">
+          <h2>Remote media cache</h2>
+          <p>
+            <strong>{formatBytes(cache.bytes)}</strong> for {cache.images} remote images ({cache.fullCopies} full-size copies; {cache.failed} could not be fetched).
+          </p>
+          <p class="muted">Full-size copies are removed after a while (REMOTE_MEDIA_RETENTION, or <code>pictor media prune --older-than 7d</code>) and fetched again when someone opens the post; thumbnails stay.</p>
         </section>
         <section class="card">
           <h2>Accounts</h2>
@@ -261,7 +292,7 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
           <ul>
             {reports.map((r) => (
               <li>
-                {r.comment || "(no comment)"} — {r.objects.map((o) => <a href={o}>{o}</a>)}
+                {r.comment || "(no comment)"} — {r.objects.map((o) => <ReportedObject iri={o} />)}
                 <form method="post" action={`/admin/reports/${r.id}/resolve`}>
                   <Csrf ctx={ctx} />
                   <button type="submit">Resolve</button>
@@ -270,9 +301,11 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
             ))}
           </ul>
         </section>
+        <QueueSection letters={letters} outbox={outbox} ctx={ctx} />
       </Layout>,
     );
   });
+  registerQueueAdmin(app, deps, h);
   app.post("/admin/accounts/:username/:action{suspend|unsuspend}", async (c) => {
     const viewer = admin(c);
     if (viewer instanceof Response) return viewer;
