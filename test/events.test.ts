@@ -52,7 +52,7 @@ describe("domain events with a transactional outbox", () => {
     const errors: unknown[] = [];
     let failures = 1;
     const handled: string[] = [];
-    const events = new DomainEvents((_e, error) => void errors.push(error), { leaseMs: 1 });
+    const events = new DomainEvents((_e, error) => void errors.push(error), { leaseMs: 60_000 });
     events.on("account.updated", ({ account }) => {
       if (failures-- > 0) throw new Error("the inbox is down");
       handled.push(account.id);
@@ -70,7 +70,7 @@ describe("domain events with a transactional outbox", () => {
 
     // A process that committed and died before its handlers: another process handles the event once the claim runs out.
     const dying = new DomainEvents(() => {}, {
-      leaseMs: 50,
+      leaseMs: 1_000,
       afterCommit: () => {
         throw new Error("killed");
       },
@@ -78,7 +78,7 @@ describe("domain events with a transactional outbox", () => {
     await expect(dying.transaction(db, async (_trx, stage) => stage("account.updated", { account: { ...account, id: "a2" } }))).rejects.toThrow("killed");
     expect(await pending()).toHaveLength(1);
     expect(await events.dispatchDue(db)).toBe(0);
-    await new Promise((r) => setTimeout(r, 80));
+    await new Promise((r) => setTimeout(r, 1_100));
     // Two dispatchers at once: the event is handled once.
     const [x, y] = await Promise.all([events.dispatchDue(db), events.dispatchDue(db)]);
     expect(x + y).toBe(1);

@@ -207,6 +207,35 @@ describe("resilience of the web surface", () => {
     expect(await res.text()).not.toMatch(/nested/i);
   });
 
+  it("refuses unsigned and absurd inbox posts before any JSON-LD work", async () => {
+    // The finding: an unsigned 780 KB Create with 8,000 attachments cost seconds of expansion before its 401.
+    const attachment = Array.from({ length: 8000 }, (_, i) => ({ type: "Image", mediaType: "image/png", url: `https://remote.example/${i}.png`, name: "x".repeat(40) }));
+    const create = {
+      "@context": "https://www.w3.org/ns/activitystreams",
+      id: "https://remote.example/activities/1",
+      type: "Create",
+      actor: "https://remote.example/users/x",
+      object: { id: "https://remote.example/notes/1", type: "Note", attributedTo: "https://remote.example/users/x", content: "hi", attachment },
+    };
+    const post = (body: unknown, headers: Record<string, string> = {}) =>
+      pictor.http.request(`${TEST_ORIGIN}/inbox`, { method: "POST", headers: { "Content-Type": AP, Accept: AP, ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+    // Too many attachments: refused whatever the signature says.
+    const big = await post(create, { Signature: 'keyId="https://remote.example/users/x#main-key",signature="AAAA"' });
+    expect(big.status).toBe(400);
+    expect((await big.json()).error).toMatch(/attachments/);
+    // An ordinary activity with no signature at all: refused by the cheap check, with its own message.
+    const unsigned = await post({ ...create, object: { ...create.object, attachment: attachment.slice(0, 2) } });
+    expect(unsigned.status).toBe(401);
+    expect((await unsigned.json()).error).toMatch(/must be signed/);
+    const notJson = await post("{not json", { Signature: "x" });
+    expect(notJson.status).toBe(400);
+    // Signed ones go on to Fedify, which checks the signature itself (this one is forged: 401 from Fedify, not from us).
+    const forged = await post({ ...create, object: { ...create.object, attachment: [] } }, { Signature: 'keyId="https://remote.example/users/x#main-key",headers="(request-target) host date",signature="AAAA"' });
+    expect(forged.status).toBeGreaterThanOrEqual(400);
+    expect(forged.status).toBeLessThan(500);
+    expect(await forged.text()).not.toMatch(/must be signed/);
+  });
+
   it("renders only http(s) report links as links on /admin", async () => {
     const reporter = await pictor.accounts.upsertRemote(remoteAccount("reporter"));
     await pictor.moderation.report({
