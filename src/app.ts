@@ -55,6 +55,7 @@ export interface Pictor {
   follows: FollowService;
   posts: PostService;
   notifications: NotificationService;
+  sessions: SessionService;
   interactions: InteractionService;
   /** Read models: every read takes a viewer and goes through the visibility rule. */
   visibility: VisibilityRules;
@@ -268,11 +269,12 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     }
     try {
       await stores.kv.sweep?.();
+      await sessions.deleteExpired();
     } catch (error) {
-      logger.warn("KV sweep failed: {error}", { error: (error as Error)?.message });
+      logger.warn("KV and session sweep failed: {error}", { error: (error as Error)?.message });
     }
   };
-  /** Every 30 s, queues again jobs that lost their message or worker (re-runs are harmless) and drops expired KV entries. */
+  /** Every 30 s, queues again jobs that lost their message or worker (re-runs are harmless) and drops expired KV entries and sessions. */
   const sweep = async (signal: AbortSignal) => {
     while (!signal.aborted) {
       await sweepOnce();
@@ -326,6 +328,7 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     follows,
     posts,
     notifications,
+    sessions,
     interactions,
     visibility,
     reader,

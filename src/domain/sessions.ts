@@ -41,4 +41,10 @@ export class SessionService {
   async destroy(token: string | undefined): Promise<void> {
     if (token) await this.db.kysely.deleteFrom("sessions").where("id", "=", hash(token)).execute();
   }
+
+  /** Removes sessions that have expired (run on a schedule by workers); returns how many. */
+  async deleteExpired(now: Date = new Date()): Promise<number> {
+    const r = await this.db.kysely.deleteFrom("sessions").where("expires_at", "<=", now.toISOString()).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
 }
