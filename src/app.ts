@@ -144,7 +144,7 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
       host ? lookup(`@${username}@${host}`).catch(() => null) : ((await accounts.getLocalByUsername(username)) ?? null),
   });
   const interactions = new InteractionService(db, urls, events, moderation);
-  const visibility = new VisibilityRules(db);
+  const visibility = new VisibilityRules(db, () => moderation.blockedDomains());
   const reader = new PostReader(db, posts, visibility);
   const timelines = new TimelineReader(db, posts);
   const quotes = new QuoteService(db, posts, events, urls);

@@ -186,7 +186,7 @@ describe("visibility: the SQL rule and the predicate agree", () => {
         ];
         for (const viewer of viewers) {
           for (const purpose of ["list", "single"] as const) {
-            const relations = await rules.relations(viewer, accountIds);
+            const relations = await rules.relations(viewer, accountIds, purpose);
             const byPredicate = postIds.filter((_, i) => canSee(viewer, facts[i], relations, purpose));
             expect(await sqlVisible(db, viewer, purpose), JSON.stringify({ viewer, purpose, w })).toEqual(byPredicate);
             pairs += postIds.length;
@@ -222,7 +222,7 @@ describe("visibility: the SQL rule and the predicate agree", () => {
     const see = async (viewer: Viewer, purpose: Purpose = "single") => {
       const ids = await sqlVisible(db, viewer, purpose);
       const facts = factsOf(w, accountIds);
-      const rel = await rules.relations(viewer, accountIds);
+      const rel = await rules.relations(viewer, accountIds, purpose);
       expect(ids).toEqual(["post-000", "post-001", "post-002", "post-003"].filter((_, i) => canSee(viewer, facts[i], rel, purpose)));
       return ids.map((id) => VISIBILITIES[Number(id.slice(5))]);
     };

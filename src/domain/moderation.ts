@@ -1,3 +1,4 @@
+import { domainBlocked } from "./visibility.ts";
 import type { Db } from "../storage/db.ts";
 import type { AccountRow, BlockRow, FollowRow, ReportRow } from "../storage/schema.ts";
 import { newId, nowIso } from "../storage/time.ts";
@@ -43,16 +44,18 @@ export class ModerationService {
     return this.db.kysely.selectFrom("domain_blocks").selectAll().orderBy("domain").execute();
   }
 
-  /** Whether a host, or a domain above it, is blocked (blocking example.com blocks a.example.com). */
-  async isDomainBlocked(host: string | null | undefined): Promise<boolean> {
-    if (!host) return false;
+  /** The blocked domains, cached for `cacheMs` (dropped at once when this process changes them). */
+  async blockedDomains(): Promise<ReadonlySet<string>> {
     if (!this.#blocked || this.#blocked.until <= Date.now()) {
       const rows = await this.db.kysely.selectFrom("domain_blocks").select("domain").execute();
       this.#blocked = { domains: new Set(rows.map((r) => r.domain)), until: Date.now() + this.cacheMs };
     }
-    const parts = host.toLowerCase().replace(/:\d+$/, "").split(".");
-    for (let i = 0; i < parts.length; i++) if (this.#blocked.domains.has(parts.slice(i).join("."))) return true;
-    return false;
+    return this.#blocked.domains;
+  }
+
+  /** Whether a host, or a domain above it, is blocked (blocking example.com blocks a.example.com). */
+  async isDomainBlocked(host: string | null | undefined): Promise<boolean> {
+    return domainBlocked(host, await this.blockedDomains());
   }
 
   /**
@@ -149,24 +152,22 @@ export class ModerationService {
   }
 
   /** The accounts `accountId` blocks, most recent first. */
-  async blockedBy(accountId: string): Promise<AccountRow[]> {
-    return this.db.kysely
-      .selectFrom("blocks")
-      .innerJoin("accounts", "accounts.id", "blocks.target_id")
-      .selectAll("accounts")
-      .where("blocks.account_id", "=", accountId)
-      .orderBy("blocks.id", "desc")
-      .execute();
+  blockedBy(accountId: string): Promise<AccountRow[]> {
+    return this.#targetsOf("blocks", accountId);
   }
 
   /** The accounts `accountId` mutes, most recent first. */
-  async mutedBy(accountId: string): Promise<AccountRow[]> {
+  mutedBy(accountId: string): Promise<AccountRow[]> {
+    return this.#targetsOf("mutes", accountId);
+  }
+
+  #targetsOf(table: "blocks" | "mutes", accountId: string): Promise<AccountRow[]> {
     return this.db.kysely
-      .selectFrom("mutes")
-      .innerJoin("accounts", "accounts.id", "mutes.target_id")
+      .selectFrom(`${table} as r` as "blocks as r")
+      .innerJoin("accounts", "accounts.id", "r.target_id")
       .selectAll("accounts")
-      .where("mutes.account_id", "=", accountId)
-      .orderBy("mutes.id", "desc")
+      .where("r.account_id", "=", accountId)
+      .orderBy("r.id", "desc")
       .execute();
   }
 

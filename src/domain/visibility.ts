@@ -236,12 +236,26 @@ export function directOnly() {
 
 /** Loads the facts `canSee` needs, in a fixed number of queries whatever the number of authors. */
 export class VisibilityRules {
-  constructor(private readonly db: Db) {}
+  /**
+   * `blockedDomains` may serve the domain blocks from a cache (the moderation
+   * service keeps one, dropped when this process changes them); without it
+   * they are read on every call.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly blockedDomains?: () => Promise<ReadonlySet<string>>,
+  ) {}
 
-  async relations(viewer: Viewer, authorIds: Iterable<string>): Promise<Relations> {
+  async #domainBlocks(): Promise<ReadonlySet<string>> {
+    if (this.blockedDomains) return this.blockedDomains();
+    return new Set((await this.db.kysely.selectFrom("domain_blocks").select("domain").execute()).map((r) => r.domain));
+  }
+
+  /** The facts `canSee` needs for these authors; mutes are read only for lists, where they apply. */
+  async relations(viewer: Viewer, authorIds: Iterable<string>, purpose: Purpose = "list"): Promise<Relations> {
     const k = this.db.kysely;
     const ids = [...new Set(authorIds)];
-    const blockedDomains = new Set((await k.selectFrom("domain_blocks").select("domain").execute()).map((r) => r.domain));
+    const blockedDomains = await this.#domainBlocks();
     if (viewer.kind !== "account" || ids.length === 0) {
       const viewerDomain = viewer.kind === "account" ? await this.#domainOf(viewer.id) : null;
       return { ...NO_RELATIONS, viewerDomain, blockedDomains };
@@ -255,7 +269,7 @@ export class VisibilityRules {
         .select(["account_id", "target_id"])
         .where((eb) => eb.or([eb.and([eb("account_id", "=", v), eb("target_id", "in", ids)]), eb.and([eb("target_id", "=", v), eb("account_id", "in", ids)])]))
         .execute(),
-      k.selectFrom("mutes").select("target_id").where("account_id", "=", v).where("target_id", "in", ids).execute(),
+      purpose === "list" ? k.selectFrom("mutes").select("target_id").where("account_id", "=", v).where("target_id", "in", ids).execute() : [],
     ]);
     return {
       viewerDomain,
@@ -273,13 +287,13 @@ export class VisibilityRules {
 
   /** Whether the viewer may see this one post. */
   async check(viewer: Viewer, facts: PostFacts, purpose: Purpose = "single"): Promise<boolean> {
-    return canSee(viewer, facts, await this.relations(viewer, [facts.author.id]), purpose);
+    return canSee(viewer, facts, await this.relations(viewer, [facts.author.id], purpose), purpose);
   }
 
   /** The posts among `items` the viewer may see, in their order (one round of queries for all). */
   async filter<T extends PostFacts>(viewer: Viewer, items: T[], purpose: Purpose = "list"): Promise<T[]> {
     if (items.length === 0) return items;
-    const relations = await this.relations(viewer, items.map((d) => d.author.id));
+    const relations = await this.relations(viewer, items.map((d) => d.author.id), purpose);
     return items.filter((d) => canSee(viewer, d, relations, purpose));
   }
 }

@@ -1,7 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent, request } from "undici";
@@ -10,7 +8,7 @@ import { loadConfig } from "../../src/config.ts";
 import { openDb } from "../../src/storage/db.ts";
 import { persistentStores } from "../../src/stores.ts";
 import { insertGeneratedMedia } from "../helpers/media.ts";
-import { freePort } from "../helpers/net.ts";
+import { freePort, startHangingServer } from "../helpers/net.ts";
 import { startPgCluster } from "../helpers/pg-cluster.ts";
 import { type FakeRemote, startFakeRemote } from "../helpers/remote.ts";
 import { NODE, ROOT, rssMb, spawnPictor, waitForOutput, waitReady } from "./processes.ts";
@@ -52,26 +50,6 @@ const envNumber = (name: string, fallback: number) => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const AP = "application/activity+json";
 const PUBLIC = "https://www.w3.org/ns/activitystreams#Public";
-
-/** A server that accepts connections and requests and never answers. */
-async function startHangingServer(): Promise<{ origin: string; requests: () => number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let requests = 0;
-  const server: Server = createServer(() => void requests++);
-  server.on("connection", (s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests: () => requests,
-    close() {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
 
 /** Calls `fn` `perSecond` times a second (bounded by `maxInFlight`) until `stop()` says so. */
 async function paced(perSecond: number, maxInFlight: number, stop: () => boolean, fn: (i: number) => Promise<void>): Promise<void> {

@@ -1,31 +1,10 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Pictor } from "../../src/app.ts";
 import type { AccountRow } from "../../src/storage/schema.ts";
 import { insertGeneratedMedia } from "../helpers/media.ts";
 import { startTestPictor, TEST_ORIGIN, waitFor } from "../helpers/pictor.ts";
+import { startHangingServer } from "../helpers/net.ts";
 import { type FakeRemote, startFakeRemote } from "../helpers/remote.ts";
-
-/** An inbox on loopback that accepts connections and requests and never answers. */
-async function startHangingInbox(): Promise<{ origin: string; requests: () => number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let requests = 0;
-  const server: Server = createServer(() => void requests++);
-  server.on("connection", (s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests: () => requests,
-    close() {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
 
 /**
  * Five followers' servers accept deliveries and never answer; a sixth is
@@ -36,14 +15,14 @@ describe("federation while five inboxes never answer", () => {
   let pictor: Pictor & { stop(): Promise<void> };
   let healthy: FakeRemote;
   let actors: FakeRemote;
-  let hanging: Array<Awaited<ReturnType<typeof startHangingInbox>>> = [];
+  let hanging: Array<Awaited<ReturnType<typeof startHangingServer>>> = [];
   let alice: AccountRow;
 
   beforeAll(async () => {
     pictor = await startTestPictor();
     healthy = await startFakeRemote();
     actors = await startFakeRemote();
-    hanging = await Promise.all(Array.from({ length: 5 }, () => startHangingInbox()));
+    hanging = await Promise.all(Array.from({ length: 5 }, () => startHangingServer()));
     alice = await pictor.accounts.createLocal({ username: "alice", password: "correct horse" });
     await healthy.addActor("bob");
     for (const [i, h] of hanging.entries()) {
