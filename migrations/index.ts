@@ -35,6 +35,14 @@ import * as m0033 from "./0033_posts_quotes_count.ts";
 import * as m0034 from "./0034_posts_quote_index.ts";
 import * as m0035 from "./0035_posts_quotes_count_backfill.ts";
 import * as m0036 from "./0036_remote_media.ts";
+import * as m0037 from "./0037_oauth.ts";
+import * as m0038 from "./0038_bookmarks.ts";
+import * as m0039 from "./0039_markers.ts";
+import * as m0040 from "./0040_post_edits.ts";
+import * as m0041 from "./0041_idempotency_keys.ts";
+import * as m0042 from "./0042_media_focus.ts";
+import * as m0043 from "./0043_stream_events.ts";
+import * as m0044 from "./0044_pins.ts";
 
 /** Every migration, listed statically, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -74,4 +82,12 @@ export const migrations: Record<string, Migration> = {
   "0034_posts_quote_index": m0034,
   "0035_posts_quotes_count_backfill": m0035,
   "0036_remote_media": m0036,
+  "0037_oauth": m0037,
+  "0038_bookmarks": m0038,
+  "0039_markers": m0039,
+  "0040_post_edits": m0040,
+  "0041_idempotency_keys": m0041,
+  "0042_media_focus": m0042,
+  "0043_stream_events": m0043,
+  "0044_pins": m0044,
 };

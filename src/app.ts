@@ -17,6 +17,9 @@ import { ModerationService } from "./domain/moderation.ts";
 import { NotificationService, registerNotificationHandlers } from "./domain/notifications.ts";
 import { type PostDetails, PostService } from "./domain/posts.ts";
 import { QuoteService } from "./domain/quotes.ts";
+import { OAuthService } from "./domain/oauth.ts";
+import { EntityPartsReader } from "./read/entity-parts.ts";
+import { StreamHub } from "./api/stream/hub.ts";
 import { SessionService } from "./domain/sessions.ts";
 import { VisibilityRules } from "./domain/visibility.ts";
 import { createImageGenerator, type GenerationDeps, type ImageGenerator } from "./generation/index.ts";
@@ -75,6 +78,10 @@ export interface Pictor {
   net: HttpClient;
   /** Cached public ActivityPub responses (drop entries after changes that emit no event). */
   apCache: ApResponseCache;
+  /** OAuth 2.0 apps and tokens (the client API's sign-in). */
+  oauth: OAuthService;
+  /** The streaming API's fan-out in this process. */
+  streams: StreamHub;
   /** Finds (and stores) an account by @user@host or URL. */
   resolveAccount(query: string): Promise<AccountRow>;
   /** Finds (and stores) a post by IRI or URL, local or remote. */
@@ -220,7 +227,12 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
   }
   events.on("quote.revoked", ({ stamp }) => apCache.invalidate(urls.quoteStamp(stamp.id).href));
   const sessions = new SessionService(db);
+  const oauth = new OAuthService(db);
+  const streams = new StreamHub();
   const http = createHttpApp({
+    oauth,
+    parts: new EntityPartsReader(db),
+    streams,
     config,
     urls,
     federation,
@@ -344,6 +356,8 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     http,
     net,
     apCache,
+    oauth,
+    streams,
     resolveAccount: (query) => lookup(query),
     fetchThread: (details) => fetchThread(federation, deps, details),
     resolvePost: (ref) => resolvePost(federation, deps, ref),

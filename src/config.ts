@@ -82,6 +82,10 @@ const schema = z.object({
   HTTP_TOTAL_TIMEOUT_MS: int(100, 3_600_000).default(120_000),
   REMOTE_MEDIA_CACHE: bool.default(true),
   REMOTE_MEDIA_RETENTION: duration.default(7 * 86_400_000),
+  // The client API: requests per 5 minutes per token (or address), as Mastodon's 300; 0 turns the limit off.
+  API_RATE_LIMIT: int(0, 1_000_000).default(300),
+  // Whether people may upload their own images (the API's media endpoints); off for an AI-only instance.
+  UPLOADS: bool.default(true),
 });
 
 export interface Config {
@@ -123,6 +127,10 @@ export interface Config {
    * and how long full-size copies are kept after their fetch (0: for ever).
    */
   remoteMedia: { enabled: boolean; retentionMs: number };
+  /** The client API's rate limit (per token, or per address without one). */
+  apiRateLimit: { limit: number; windowMs: number };
+  /** Whether people may upload images of their own (never labelled as generated); off for an AI-only instance. */
+  uploads: boolean;
 }
 
 /**
@@ -163,6 +171,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       totalTimeoutMs: c.HTTP_TOTAL_TIMEOUT_MS,
     },
     remoteMedia: { enabled: c.REMOTE_MEDIA_CACHE, retentionMs: c.REMOTE_MEDIA_RETENTION },
+    apiRateLimit: { limit: c.API_RATE_LIMIT, windowMs: 5 * 60 * 1000 },
+    uploads: c.UPLOADS,
   };
 }
 

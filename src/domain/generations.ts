@@ -185,7 +185,7 @@ export class GenerationService {
   }
 
   /** Records the finished images (already stored as files) and marks the job done, in one transaction. */
-  async complete(jobId: string, media: Array<Omit<MediaRow, "id" | "account_id" | "post_id" | "job_id" | "created_at" | "remote_url" | "alt">>): Promise<void> {
+  async complete(jobId: string, media: Array<Omit<MediaRow, "id" | "account_id" | "post_id" | "job_id" | "created_at" | "remote_url" | "alt" | "focus">>): Promise<void> {
     const job = await this.get(jobId);
     if (!job) throw notFound("Generation");
     const now = nowIso();

@@ -27,6 +27,10 @@ import type { ApResponseCache } from "./ap-cache.ts";
 import { fedifyMiddleware } from "./fedify.ts";
 import { formLimit, inboxGuard } from "./limits.ts";
 import { webRoutes } from "./web/routes.tsx";
+import { apiRoutes } from "../api/index.ts";
+import type { OAuthService } from "../domain/oauth.ts";
+import type { EntityPartsReader } from "../read/entity-parts.ts";
+import type { StreamHub } from "../api/stream/hub.ts";
 
 export interface HttpDeps {
   config: Config;
@@ -59,6 +63,12 @@ export interface HttpDeps {
   /** The models people may choose, default first; and whether the provider can remix (edit) images. */
   models: readonly string[];
   canEdit: boolean;
+  /** OAuth 2.0 apps, codes and tokens for the client API. */
+  oauth: OAuthService;
+  /** What API entities need beside posts and accounts (counts, bookmarks, pins), for many at once. */
+  parts: EntityPartsReader;
+  /** The streaming API's fan-out: events from every process to this process's listeners. */
+  streams: StreamHub;
 }
 
 /** The whole HTTP surface: Fedify's endpoints first, then media, then the web app. */
@@ -75,6 +85,9 @@ export function createHttpApp(deps: HttpDeps): Hono {
   });
 
   app.get("/healthz", (c) => c.text("ok"));
+
+  // The Mastodon client API and OAuth: before the form limit, the ActivityPub cache and the web app's CSRF check.
+  app.route("/", apiRoutes(deps));
 
   // Bodies are refused above their limit before anything parses them: inboxes (also refused when
   // nested too deep for JSON-LD), and every other POST (forms, before the CSRF check reads them).

@@ -115,6 +115,8 @@ export interface MediaTable {
   model: string | null;
   provider: string | null;
   seed: number | null;
+  /** The focal point, "x,y" with each in -1..1 (Mastodon's `focus`), or null. */
+  focus: string | null;
   created_at: string;
 }
 
@@ -320,6 +322,96 @@ export interface InvitesTable {
   used_at: string | null;
 }
 
+export interface OAuthAppsTable {
+  id: string;
+  client_id: string;
+  /** SHA-256 of the client secret. */
+  client_secret_hash: string;
+  name: string;
+  website: string | null;
+  /** One per line. */
+  redirect_uris: string;
+  /** Space-separated. */
+  scopes: string;
+  created_at: string;
+}
+
+export interface OAuthCodesTable {
+  /** SHA-256 of the code. */
+  code_hash: string;
+  app_id: string;
+  account_id: string;
+  scopes: string;
+  redirect_uri: string;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface OAuthTokensTable {
+  id: string;
+  /** SHA-256 of the token. */
+  token_hash: string;
+  app_id: string;
+  /** null for an app's own token (client_credentials). */
+  account_id: string | null;
+  scopes: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface BookmarksTable {
+  id: string;
+  account_id: string;
+  post_id: string;
+  created_at: string;
+}
+
+export interface MarkersTable {
+  account_id: string;
+  timeline: string;
+  last_read_id: string;
+  version: Generated<number>;
+  updated_at: string;
+}
+
+export interface PostEditsTable {
+  id: string;
+  post_id: string;
+  content_html: string;
+  caption: string | null;
+  summary: string | null;
+  sensitive: Generated<number>;
+  /** JSON: the alt texts of the post's images then, in order. */
+  media_alts: Generated<string>;
+  created_at: string;
+}
+
+export interface IdempotencyKeysTable {
+  account_id: string;
+  key: string;
+  post_id: string | null;
+  created_at: string;
+}
+
+export interface StreamEventsTable {
+  /** UUIDv7. */
+  id: string;
+  kind: string;
+  /** JSON. */
+  payload: string;
+  created_at: string;
+}
+
+export interface PinsTable {
+  account_id: string;
+  post_id: string;
+  created_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   local_users: LocalUsersTable;
@@ -345,6 +437,15 @@ export interface Database {
   domain_events: DomainEventsTable;
   instance_settings: InstanceSettingsTable;
   invites: InvitesTable;
+  oauth_apps: OAuthAppsTable;
+  oauth_codes: OAuthCodesTable;
+  oauth_tokens: OAuthTokensTable;
+  bookmarks: BookmarksTable;
+  markers: MarkersTable;
+  post_edits: PostEditsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  stream_events: StreamEventsTable;
+  pins: PinsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -361,3 +462,6 @@ export type RemoteMediaRow = Selectable<RemoteMediaTable>;
 export type ReportRow = Selectable<ReportsTable>;
 export type BlockRow = Selectable<BlocksTable>;
 export type MuteRow = Selectable<MutesTable>;
+export type OAuthAppRow = Selectable<OAuthAppsTable>;
+export type OAuthTokenRow = Selectable<OAuthTokensTable>;
+export type PostEditRow = Selectable<PostEditsTable>;

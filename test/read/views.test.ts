@@ -25,7 +25,7 @@ function details(post: Partial<PostRow>, media: Array<Partial<MediaRow>>, author
     author,
     media: media.map((m, i) => ({
       id: `m${i}`, account_id: author.id, post_id: "p1", position: i, job_id: null, sha256: null, file_key: "f", original_key: null, webp_key: null, thumb_key: null,
-      remote_url: null, media_type: "image/png", width: 10, height: 10, blurhash: null, alt: "", prompt: null, model: null, provider: null, seed: null, created_at: now, ...m,
+      remote_url: null, media_type: "image/png", width: 10, height: 10, blurhash: null, alt: "", prompt: null, model: null, provider: null, seed: null, focus: null, created_at: now, ...m,
     })),
     tags: [],
     mentions: [],
