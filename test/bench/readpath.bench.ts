@@ -1,8 +1,7 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { PostDetails } from "../../src/domain/posts.ts";
 import { createPictor } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
@@ -12,21 +11,7 @@ import { insertGeneratedMedia } from "../helpers/media.ts";
 import { seed } from "./seed.ts";
 import { type BenchRow, round } from "./stats.ts";
 import { freePort } from "../helpers/net.ts";
-import { NODE, ROOT, rssMb, spawnPictor, stopAll, waitReady } from "./processes.ts";
-
-const run = promisify(execFile);
-
-
-/** autocannon in its own process: requests per second, p50 and p99 latency. */
-async function load(url: string, accept: string, seconds: number): Promise<{ rps: number; p50: number; p99: number; non2xx: number; errors: number }> {
-  const { stdout } = await run(
-    NODE,
-    [join(ROOT, "node_modules/autocannon/autocannon.js"), "-c", "64", "-d", String(seconds), "-j", "-H", `Accept=${accept}`, url],
-    { maxBuffer: 16 * 1024 * 1024 },
-  );
-  const r = JSON.parse(stdout);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
-}
+import { load, NODE, ROOT, rssMb, spawnPictor, stopAll, waitReady } from "./processes.ts";
 
 /**
  * The read path under load: 64 connections from a separate autocannon

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { configureLogging } from "../../src/logging.ts";
+import { runApiBench } from "./api.bench.ts";
 import { runInboundBench } from "./inbound.bench.ts";
 import { runPagesBench } from "./pages.bench.ts";
 import { runPipelineBench } from "./pipeline.bench.ts";
@@ -15,6 +16,7 @@ const scenarios: Record<string, () => Promise<BenchRow[]>> = {
   // As deployed: one `pictor serve`, then a web process beside a `pictor worker` (see Scaling out).
   inbound: async () => [...(await runInboundBench({ workers: 0 })), ...(await runInboundBench({ workers: 1 }))],
   readpath: () => runReadPathBench(),
+  api: () => runApiBench(),
   scaling: () => runScalingBench(),
   // A compressed hour on a PostgreSQL cluster of its own (needs initdb): run only when named.
   soak: () => runSoakBench(),

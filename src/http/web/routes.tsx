@@ -17,6 +17,7 @@ import { NotFoundPage, ProfilePage } from "../views/profile.tsx";
 import { APP_CSS, APP_JS } from "./assets.ts";
 import { localMediaLinks, pageLinks } from "./page-links.ts";
 import { registerSettings } from "./settings.tsx";
+import { consentFormActions, oauthPages } from "./oauth.tsx";
 import { clientAddress, endSession, LoginLimits, safeNext, sessionMiddleware, startSession, type WebEnv } from "./session.ts";
 
 type C = import("hono").Context<WebEnv>;
@@ -37,6 +38,9 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   app.get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=3600" }));
   app.get("/assets/app.js", (c) => c.body(APP_JS, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600" }));
 
+  // The OAuth consent page's form may end at the app's redirect URI (set after the security headers).
+  const formActions = consentFormActions();
+  app.use("/oauth/authorize", formActions.middleware);
   app.use(
     secureHeaders({
       contentSecurityPolicy: {
@@ -471,6 +475,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   });
 
   registerSettings(app, deps, { ctx, notFound, signedIn, media });
+  app.route("/", oauthPages(deps, { ctx, notFound, signedIn, media }, formActions));
 
   app.notFound(async (c) => notFound(c));
   return app;

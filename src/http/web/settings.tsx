@@ -132,6 +132,11 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
           <input id="next" name="next" type="password" autocomplete="new-password" required />
           <p><button type="submit">Change password</button></p>
         </form>
+        <section class="card" id="apps">
+          <h2>Authorized apps</h2>
+          <p class="muted">Apps you signed in to with this account (Mastodon clients and others), and what they may do.</p>
+          <p><a href="/settings/apps">Review or revoke authorized apps</a></p>
+        </section>
         <PeopleList id="blocked" title="Blocked accounts" empty="You block nobody." intro="They cannot follow you or interact with your posts, and you do not see theirs. Their server is told." action="/block" undo="Unblock" accounts={blocked} ctx={ctx} host={deps.urls.host} />
         <PeopleList id="muted" title="Muted accounts" empty="You mute nobody." intro="Their posts stay out of your timelines. Nobody is told." action="/mute" undo="Unmute" accounts={muted} ctx={ctx} host={deps.urls.host} />
       </Layout>,
