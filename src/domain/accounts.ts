@@ -363,6 +363,41 @@ export class AccountService {
       .execute();
   }
 
+  /** The first admin (the account that set the instance up), for the instance's contact. */
+  async firstAdmin(): Promise<LocalAccount | undefined> {
+    return this.db.kysely
+      .selectFrom("accounts")
+      .innerJoin("local_users", "local_users.account_id", "accounts.id")
+      .selectAll("accounts")
+      .select("local_users.is_admin")
+      .where("local_users.is_admin", "=", 1)
+      .where("accounts.deleted_at", "is", null)
+      .orderBy("accounts.id")
+      .limit(1)
+      .executeTakeFirst();
+  }
+
+  /** Where the account stopped reading these timelines (home, notifications), shared by its apps. */
+  async markers(accountId: string, timelines: readonly string[]): Promise<Array<{ timeline: string; last_read_id: string; version: number; updated_at: string }>> {
+    if (timelines.length === 0) return [];
+    return this.db.kysely
+      .selectFrom("markers")
+      .select(["timeline", "last_read_id", "version", "updated_at"])
+      .where("account_id", "=", accountId)
+      .where("timeline", "in", [...timelines])
+      .execute();
+  }
+
+  /** Saves a timeline's read position; each save counts its version up by one. */
+  async saveMarker(accountId: string, timeline: string, lastReadId: string): Promise<void> {
+    const now = nowIso();
+    await this.db.kysely
+      .insertInto("markers")
+      .values({ account_id: accountId, timeline, last_read_id: lastReadId, version: 1, updated_at: now })
+      .onConflict((oc) => oc.columns(["account_id", "timeline"]).doUpdateSet({ last_read_id: lastReadId, version: sql<number>`markers.version + 1`, updated_at: now }))
+      .execute();
+  }
+
   /** An admin suspends (or lifts the suspension of) a local account: it cannot sign in meanwhile. */
   async setSuspended(account: AccountRow, suspended: boolean): Promise<void> {
     await this.db.kysely.updateTable("accounts").set({ suspended_at: suspended ? nowIso() : null }).where("id", "=", account.id).execute();
