@@ -20,6 +20,10 @@ import { QuoteService } from "./domain/quotes.ts";
 import { OAuthService } from "./domain/oauth.ts";
 import { EntityPartsReader } from "./read/entity-parts.ts";
 import { StreamHub } from "./api/stream/hub.ts";
+import { registerStreamHandlers } from "./api/stream/handlers.ts";
+import { StreamEventStore } from "./api/stream/store.ts";
+import { BookmarkService, PinService } from "./domain/bookmarks.ts";
+import { UploadService } from "./domain/uploads.ts";
 import { SessionService } from "./domain/sessions.ts";
 import { VisibilityRules } from "./domain/visibility.ts";
 import { createImageGenerator, type GenerationDeps, type ImageGenerator } from "./generation/index.ts";
@@ -157,6 +161,9 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
   const quotes = new QuoteService(db, posts, events, urls);
   const notifications = new NotificationService(db, moderation);
   registerNotificationHandlers(events, notifications, db);
+  // The streaming API: every process records events (ids only) for every web process's listeners.
+  const streamEvents = new StreamEventStore(db);
+  registerStreamHandlers(events, notifications, streamEvents);
 
   const media = new LocalDiskMediaStore({ root: join(config.dataDir, "media"), baseUrl: new URL("/media/", config.publicUrl) });
   // Refuses non-global addresses after DNS and on every redirect unless ALLOW_PRIVATE_ADDRESS; caps and times out.
@@ -228,7 +235,7 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
   events.on("quote.revoked", ({ stamp }) => apCache.invalidate(urls.quoteStamp(stamp.id).href));
   const sessions = new SessionService(db);
   const oauth = new OAuthService(db);
-  const streams = new StreamHub();
+  const streams = new StreamHub(streamEvents, { onError: (error) => logger.warn("Streaming delivery failed: {error}", { error }) });
   const http = createHttpApp({
     oauth,
     parts: new EntityPartsReader(db),
@@ -258,6 +265,9 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     remoteMedia,
     models: generator.provider.models,
     canEdit: typeof generator.provider.edit === "function",
+    uploads: new UploadService(db, media, { enabled: config.uploads, limits: config.generation.media }),
+    bookmarks: new BookmarkService(db),
+    pins: new PinService(db),
   });
 
   let lastPrune = 0;
@@ -282,6 +292,7 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     try {
       await stores.kv.sweep?.();
       await sessions.deleteExpired();
+      await streamEvents.sweep();
     } catch (error) {
       logger.warn("KV and session sweep failed: {error}", { error: (error as Error)?.message });
     }
@@ -370,6 +381,7 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     sweepJobs,
     sweep: sweepOnce,
     async close() {
+      await streams.close();
       await events.drain();
       await db.close();
       if (uninstallNet()) await net.close();

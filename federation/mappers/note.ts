@@ -37,8 +37,11 @@ export function collectionUri(details: PostDetails, name: "replies" | "likes" | 
 
 /** The label every local post carries, visibly, so the AI origin survives servers that strip file metadata. */
 export function aiLabelHtml(details: PostDetails): string {
+  // Images people uploaded (no prompt, no model) are not labelled; a post of uploads only, or of words only (a reply), carries no label.
+  const generated = details.media.filter((m) => m.prompt !== null || m.model !== null);
+  if (generated.length === 0) return "";
   const models = [...new Set(details.media.map((m) => m.model).filter((m): m is string => Boolean(m)))];
-  let html = `<p>🎨 AI-generated image${details.media.length > 1 ? "s" : ""}${models.length ? ` · ${escapeHtml(models.join(", "))}` : ""}</p>`;
+  let html = `<p>🎨 AI-generated image${generated.length > 1 ? "s" : ""}${models.length ? ` · ${escapeHtml(models.join(", "))}` : ""}</p>`;
   if (details.post.show_prompt) {
     const prompts = [...new Set(details.media.map((m) => m.prompt).filter((p): p is string => Boolean(p)))];
     for (const p of prompts) html += `<p>Prompt: ${escapeHtml(p)}</p>`;
@@ -85,7 +88,7 @@ function attachment(m: MediaRow, urls: NoteUrls, showPrompt: boolean): Document 
     width: m.width,
     height: m.height,
     // Machine-readable AI label: the generator that made the image.
-    generators: m.model || m.provider ? [new Application({ name: [m.model, m.provider && `(${m.provider})`].filter(Boolean).join(" ") })] : [],
+    generators: m.model || (m.provider && m.prompt !== null) ? [new Application({ name: [m.model, m.provider && `(${m.provider})`].filter(Boolean).join(" ") })] : [],
   };
   return m.media_type.startsWith("image/") ? new Image(values) : new Document(values);
 }

@@ -84,7 +84,7 @@ export interface MastodonStatus {
   edited_at: string | null;
   account: MastodonAccount;
   content: string;
-  visibility: Visibility;
+  visibility: MastodonVisibility;
   sensitive: boolean;
   spoiler_text: string;
   media_attachments: MastodonMediaAttachment[];
@@ -112,6 +112,12 @@ export interface MastodonStatus {
   filtered?: [];
   pictor: PictorStatusExtension;
 }
+
+/** Mastodon's names for Pictor's visibilities (followers-only is Mastodon's "private"). */
+export type MastodonVisibility = "public" | "unlisted" | "private" | "direct";
+export const MASTODON_VISIBILITY: Readonly<Record<Visibility, MastodonVisibility>> = { public: "public", unlisted: "unlisted", followers: "private", direct: "direct" };
+/** …and back, for parameters. */
+export const VISIBILITY_FROM_MASTODON: Readonly<Record<MastodonVisibility, Visibility>> = { public: "public", unlisted: "unlisted", private: "followers", direct: "direct" };
 
 /** Where things are, for entities: absolute URLs only. */
 export interface EntityLinks {
@@ -224,7 +230,7 @@ export function statusEntity(v: PostView, parts: StatusParts, links: EntityLinks
     edited_at: v.editedAt,
     account: parts.account,
     content: v.contentHtml,
-    visibility: v.visibility,
+    visibility: MASTODON_VISIBILITY[v.visibility],
     sensitive: v.sensitive,
     spoiler_text: v.summary ?? "",
     media_attachments: v.media.map((m) => {

@@ -1,6 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
+import sharp from "sharp";
 import { HTTPException } from "hono/http-exception";
 import { DomainError } from "../domain/errors.ts";
 import { OAuthError } from "../domain/oauth.ts";
@@ -60,11 +61,15 @@ export function apiRoutes(http: HttpDeps): Hono<ApiEnv> {
     exposeHeaders: ["Link", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Idempotency-Key"],
     maxAge: 86400,
   });
-  for (const path of ["/api/*", "/oauth/token", "/oauth/revoke", "/.well-known/oauth-authorization-server"]) app.use(path, corsed);
+  // The client API lives under /api/v1 and /api/v2 (the web app's own /api/generations is not part of it).
+  const API = ["/api/v1/*", "/api/v2/*"];
+  for (const path of [...API, "/oauth/token", "/oauth/revoke", "/.well-known/oauth-authorization-server"]) app.use(path, corsed);
 
   const limiter = new RateLimiter(http.config.apiRateLimit);
-  app.use("/api/*", limiter.middleware());
-  app.use("/api/*", authenticate(http.oauth));
+  for (const path of API) {
+    app.use(path, limiter.middleware());
+    app.use(path, authenticate(http.oauth));
+  }
 
   app.route("/", oauthRoutes(deps));
   app.route("/", instanceRoutes(deps));
@@ -77,7 +82,25 @@ export function apiRoutes(http: HttpDeps): Hono<ApiEnv> {
   app.route("/", searchRoutes(deps));
   app.route("/", streamingRoutes(deps));
 
+  // Apps expect an avatar and a header URL on every account: these stand in for missing ones.
+  const placeholders = new Map<string, Promise<Buffer>>();
+  const placeholder = (name: string, width: number, height: number, colour: string) => {
+    let png = placeholders.get(name);
+    if (!png) {
+      png = sharp({ create: { width, height, channels: 3, background: colour } }).png().toBuffer();
+      placeholders.set(name, png);
+    }
+    return png;
+  };
+  app.get("/assets/missing-avatar.png", async (c) =>
+    c.body(new Uint8Array(await placeholder("avatar", 120, 120, "#9aa3ad")), 200, { "Content-Type": "image/png", "Cache-Control": "public, max-age=86400" }),
+  );
+  app.get("/assets/missing-header.png", async (c) =>
+    c.body(new Uint8Array(await placeholder("header", 600, 200, "#d5dbe1")), 200, { "Content-Type": "image/png", "Cache-Control": "public, max-age=86400" }),
+  );
+
   // Anything else under /api is Mastodon's 404, as JSON.
-  app.all("/api/*", (c) => c.json({ error: "Record not found" }, 404));
+  // (Only the versioned API: the web app's own /api/generations/:id, with its session, lies beyond.)
+  for (const path of ["/api/v1/*", "/api/v2/*"]) app.all(path, (c) => c.json({ error: "Record not found" }, 404));
   return app;
 }

@@ -5,14 +5,16 @@ import { localMediaLinks, pageLinks } from "../http/web/page-links.ts";
 import type { RemoteMediaCache } from "../jobs/remote-media.ts";
 import { type EntityPartsReader, NO_STATS } from "../read/entity-parts.ts";
 import type { PostReader } from "../read/posts.ts";
-import { accountSummary, postView, type ViewLinks } from "../read/views.ts";
-import type { AccountRow } from "../storage/schema.ts";
+import { accountSummary, mediaView, postView, type ViewLinks } from "../read/views.ts";
+import type { AccountRow, MediaRow } from "../storage/schema.ts";
 import type { LocalUrls } from "../urls.ts";
 import {
   accountEntity,
   type EntityLinks,
   type MastodonAccount,
+  type MastodonMediaAttachment,
   type MastodonNotification,
+  mediaEntity,
   type MastodonStatus,
   notificationEntity,
   reblogEntity,
@@ -119,6 +121,11 @@ export class Presenter {
 
   async status(viewer: Viewer, details: PostDetails): Promise<MastodonStatus> {
     return (await this.statuses(viewer, [details]))[0];
+  }
+
+  /** Media attachment entities for an owner's own local images (not yet posted: uploads, finished generations), in order. */
+  ownMedia(rows: MediaRow[]): MastodonMediaAttachment[] {
+    return rows.map((m) => mediaEntity(mediaView(m, this.#base, true, true), this.links, { focus: m.focus }));
   }
 
   /** Notification entities (their statuses as the recipient sees them; a post they may no longer see is left out). */

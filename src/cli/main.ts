@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from "node:https";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { serve } from "@hono/node-server";
 import { behindProxy } from "../http/proxy.ts";
+import { streamingUpgradeHandler } from "../api/stream/websocket.ts";
 import { createPictor, type Pictor } from "../app.ts";
 import { type Config, ConfigError, loadConfig, loadDotEnv, parseDuration } from "../config.ts";
 import { formatBytes } from "../net/errors.ts";
@@ -79,6 +80,9 @@ async function cmdServe(config: Config): Promise<number> {
     ? { createServer: createHttpsServer, serverOptions: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } }
     : {};
   const server = serve({ fetch, port: config.port, hostname: config.host, ...tls });
+  // The streaming API's WebSocket (/api/v1/streaming).
+  const upgrades = streamingUpgradeHandler(pictor);
+  server.on("upgrade", upgrades);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
@@ -91,6 +95,7 @@ async function cmdServe(config: Config): Promise<number> {
   );
   const signal = await waitForSignal();
   console.log(`Received ${signal}, shutting down`);
+  upgrades.close();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   controller.abort();
   await queue;

@@ -10,11 +10,40 @@ export interface NotificationView extends NotificationRow {
   actor: AccountRow;
 }
 
+/** A notification with its whole actor row (for API entities). */
+export interface NotificationItem extends NotificationRow {
+  actor: AccountRow;
+}
+
+/** What a filtered page of notifications asks for (Mastodon's notifications list). */
+export interface NotificationQuery {
+  /** Only these types (an empty list: none at all); undefined: every type. */
+  types?: NotificationType[];
+  excludeTypes?: NotificationType[];
+  /** Only from this actor. */
+  actorId?: string;
+  maxId?: string;
+  sinceId?: string;
+  /** Newer than this, the ones right after it (still returned newest first). */
+  minId?: string;
+  limit?: number;
+}
+
+/** Called once for each notification made (the streaming API records it for live listeners). */
+export type NotificationListener = (notification: NotificationRow) => void | Promise<void>;
+
 export class NotificationService {
+  readonly #listeners: NotificationListener[] = [];
+
   constructor(
     private readonly db: Db,
     private readonly moderation: Pick<ModerationService, "blocks">,
   ) {}
+
+  /** Registers a listener for notifications made from now on (awaited after each insert). */
+  onCreated(listener: NotificationListener): void {
+    this.#listeners.push(listener);
+  }
 
   /**
    * Notifies a local account; the same source notifies once, and an account
@@ -23,22 +52,25 @@ export class NotificationService {
   async notify(input: { account: AccountRow; type: NotificationType; actor: AccountRow; post?: PostRow | null; sourceIri: string }): Promise<boolean> {
     if (input.account.domain !== null || input.account.id === input.actor.id) return false;
     if (await this.moderation.blocks(input.account.id, input.actor.id)) return false;
+    const row: NotificationRow = {
+      id: newId(),
+      account_id: input.account.id,
+      type: input.type,
+      actor_id: input.actor.id,
+      post_id: input.post?.id ?? null,
+      source_iri: input.sourceIri,
+      created_at: nowIso(),
+      read_at: null,
+    };
     const rows = await this.db.kysely
       .insertInto("notifications")
-      .values({
-        id: newId(),
-        account_id: input.account.id,
-        type: input.type,
-        actor_id: input.actor.id,
-        post_id: input.post?.id ?? null,
-        source_iri: input.sourceIri,
-        created_at: nowIso(),
-        read_at: null,
-      })
+      .values(row)
       .onConflict((oc) => oc.doNothing())
       .returning("id")
       .execute();
-    return rows.length > 0;
+    if (rows.length === 0) return false;
+    for (const listener of this.#listeners) await listener(row);
+    return true;
   }
 
   /** Takes back what an undone activity caused. */
@@ -110,6 +142,95 @@ export class NotificationService {
       actor: { id: n.actor_id, iri: a_iri, username: a_username, domain: a_domain, display_name: a_display_name, url: a_url } as AccountRow,
     }));
     return { items, nextCursor: rows.length > limit ? items[limit - 1].id : null };
+  }
+
+  /** An account's notifications, as in `list`: those from accounts the reader blocks, mutes or may not see stay hidden. */
+  #scope(accountId: string) {
+    return this.db.kysely
+      .selectFrom("notifications as n")
+      .where("n.account_id", "=", accountId)
+      .where(accountVisibleTo({ kind: "account", id: accountId, isLocal: true }, "n.actor_id", "list"));
+  }
+
+  #items(accountId: string) {
+    return this.#scope(accountId)
+      .innerJoin("accounts as a", "a.id", "n.actor_id")
+      .selectAll("a")
+      .select(["n.id as n_id", "n.account_id as n_account_id", "n.type as n_type", "n.actor_id as n_actor_id", "n.post_id as n_post_id", "n.source_iri as n_source_iri", "n.created_at as n_created_at", "n.read_at as n_read_at"]);
+  }
+
+  #toItem(r: Record<string, any>): NotificationItem {
+    const { n_id, n_account_id, n_type, n_actor_id, n_post_id, n_source_iri, n_created_at, n_read_at, ...actor } = r;
+    return {
+      id: n_id,
+      account_id: n_account_id,
+      type: n_type,
+      actor_id: n_actor_id,
+      post_id: n_post_id,
+      source_iri: n_source_iri,
+      created_at: n_created_at,
+      read_at: n_read_at,
+      actor: actor as AccountRow,
+    };
+  }
+
+  /**
+   * A page of an account's notifications with their actors, newest first, filtered and
+   * keyset-paged as Mastodon pages them (max_id, since_id, min_id). One query.
+   */
+  async page(accountId: string, query: NotificationQuery = {}): Promise<NotificationItem[]> {
+    const limit = Math.min(Math.max(query.limit ?? 20, 1), 100);
+    if (query.types && query.types.length === 0) return [];
+    let q = this.#items(accountId);
+    if (query.types) q = q.where("n.type", "in", query.types);
+    if (query.excludeTypes?.length) q = q.where("n.type", "not in", query.excludeTypes);
+    if (query.actorId) q = q.where("n.actor_id", "=", query.actorId);
+    if (query.maxId) q = q.where("n.id", "<", query.maxId);
+    const above = [query.sinceId, query.minId].filter((x): x is string => Boolean(x)).sort().at(-1);
+    if (above) q = q.where("n.id", ">", above);
+    const ascending = Boolean(query.minId);
+    const rows = await q.orderBy("n.id", ascending ? "asc" : "desc").limit(limit).execute();
+    const items = rows.map((r) => this.#toItem(r));
+    return ascending ? items.reverse() : items;
+  }
+
+  /** One of the account's own notifications (undefined for anyone else's, or one hidden as in lists). */
+  async get(accountId: string, id: string): Promise<NotificationItem | undefined> {
+    const row = await this.#items(accountId).where("n.id", "=", id).executeTakeFirst();
+    return row ? this.#toItem(row) : undefined;
+  }
+
+  /** Dismisses one of the account's notifications; false when it has no such notification. */
+  async dismiss(accountId: string, id: string): Promise<boolean> {
+    const r = await this.db.kysely.deleteFrom("notifications").where("account_id", "=", accountId).where("id", "=", id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  /** Dismisses all of the account's notifications. */
+  async clear(accountId: string): Promise<void> {
+    await this.db.kysely.deleteFrom("notifications").where("account_id", "=", accountId).execute();
+  }
+
+  /**
+   * Unread notifications of these types (every type when undefined), up to `limit`: not marked
+   * read, and newer than the account's notifications marker when it has one (Mastodon's unread count).
+   */
+  async countUnreadFiltered(accountId: string, query: Pick<NotificationQuery, "types" | "excludeTypes" | "actorId"> & { limit?: number } = {}): Promise<number> {
+    if (query.types && query.types.length === 0) return 0;
+    const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000);
+    const marker = await this.db.kysely
+      .selectFrom("markers")
+      .select("last_read_id")
+      .where("account_id", "=", accountId)
+      .where("timeline", "=", "notifications")
+      .executeTakeFirst();
+    let q = this.#scope(accountId).select("n.id").where("n.read_at", "is", null);
+    if (marker) q = q.where("n.id", ">", marker.last_read_id);
+    if (query.types) q = q.where("n.type", "in", query.types);
+    if (query.excludeTypes?.length) q = q.where("n.type", "not in", query.excludeTypes);
+    if (query.actorId) q = q.where("n.actor_id", "=", query.actorId);
+    const rows = await q.orderBy("n.id", "desc").limit(limit).execute();
+    return rows.length;
   }
 
   async countUnread(accountId: string): Promise<number> {

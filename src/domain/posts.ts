@@ -41,15 +41,37 @@ export interface NewPostInput {
   showPrompt?: boolean;
   inReplyTo?: string | null;
   quote?: string | null;
+  /**
+   * A client's Idempotency-Key: a repeat by the same author within
+   * `IDEMPOTENCY_TTL_MS` returns the post made the first time instead of a second one.
+   */
+  idempotencyKey?: string | null;
 }
 
 export interface PostEdit {
   caption?: string;
   alts?: Array<string | undefined | null>;
+  /** Alt text and focal point by image id (the client API's `media_attributes`); ids not in the post are refused. */
+  media?: Array<{ id: string; alt?: string | null; focus?: string | null }>;
   summary?: string | null;
   sensitive?: boolean;
   showPrompt?: boolean;
 }
+
+/** A post's earlier version (its text before an edit), oldest first in `PostService.edits`. */
+export interface PostVersion {
+  contentHtml: string;
+  caption: string | null;
+  summary: string | null;
+  sensitive: boolean;
+  /** The alt texts of its images then, in order. */
+  alts: string[];
+  /** When this version was written (the post's publication, or the edit that made it). */
+  createdAt: string;
+}
+
+/** How long an Idempotency-Key is remembered. */
+export const IDEMPOTENCY_TTL_MS = 60 * 60 * 1000;
 
 /** A remote post as it arrives, already sanitized by the federation mappers. */
 export interface RemotePost {
@@ -148,11 +170,41 @@ export class PostService {
   }
 
   async create(author: AccountRow, input: NewPostInput): Promise<PostDetails> {
+    const key = input.idempotencyKey || null;
+    if (!key) return this.#create(author, input, null);
+    const earlier = await this.#byIdempotencyKey(author.id, key);
+    if (earlier) return earlier;
+    try {
+      return await this.#create(author, input, key);
+    } catch (error) {
+      // The same request, sent twice at once: the one that lost answers with the one that won.
+      const won = await this.#byIdempotencyKey(author.id, key);
+      if (won) return won;
+      throw error;
+    }
+  }
+
+  /** The post an author made with this Idempotency-Key within the last hour, if any. */
+  async #byIdempotencyKey(accountId: string, key: string): Promise<PostDetails | undefined> {
+    const since = nowIso(new Date(Date.now() - IDEMPOTENCY_TTL_MS));
+    const row = await this.db.kysely
+      .selectFrom("idempotency_keys")
+      .select("post_id")
+      .where("account_id", "=", accountId)
+      .where("key", "=", key)
+      .where("created_at", ">", since)
+      .executeTakeFirst();
+    return row?.post_id ? this.details(row.post_id) : undefined;
+  }
+
+  async #create(author: AccountRow, input: NewPostInput, idempotencyKey: string | null): Promise<PostDetails> {
     if (author.domain !== null) throw invalid("Only local accounts post here");
     const visibility = input.visibility ?? "public";
     if (!VISIBILITIES.includes(visibility)) throw invalid(`Visibility must be one of ${VISIBILITIES.join(", ")}`);
     const ids = [...new Set(input.mediaIds)];
-    if (ids.length < 1 || ids.length > MAX_MEDIA) throw invalid(`A post has 1 to ${MAX_MEDIA} images`);
+    // Posts are images; a reply (a comment, from an app or a page) may be words alone.
+    if (ids.length > MAX_MEDIA || (ids.length < 1 && !input.inReplyTo)) throw invalid(`A post has 1 to ${MAX_MEDIA} images (a reply may have none)`);
+    if (ids.length === 0 && !(input.caption ?? "").trim()) throw invalid("A reply without images needs text");
     if (ids.length !== input.mediaIds.length) throw invalid("The same image is attached twice");
     const caption = checkText(input.caption ?? "", MAX_CAPTION, "The caption") ?? "";
     const summary = checkText(input.summary, MAX_SUMMARY, "The content warning");
@@ -163,6 +215,7 @@ export class PostService {
       const m = media.find((x) => x.id === id);
       if (!m || m.account_id !== author.id) throw invalid(`Image ${id} is not one of yours`);
       if (m.post_id) throw invalid(`Image ${id} is already posted`);
+      if (!m.file_key) throw invalid(`Image ${id} is not ready yet`);
     }
     // Mentions may need remote lookups: do them before the transaction.
     const rendered = await this.#render(caption);
@@ -193,11 +246,18 @@ export class PostService {
     return this.events.transaction(this.db, async (trx, stage) => {
       await this.#lockReplyCounts(trx, [post.in_reply_to_iri]);
       await trx.insertInto("posts").values(post).execute();
+      if (idempotencyKey) {
+        // A key older than its hour is free again; a key in use fails the insert (and the whole post).
+        const expired = nowIso(new Date(Date.now() - IDEMPOTENCY_TTL_MS));
+        await trx.deleteFrom("idempotency_keys").where("account_id", "=", author.id).where("key", "=", idempotencyKey).where("created_at", "<=", expired).execute();
+        await trx.insertInto("idempotency_keys").values({ account_id: author.id, key: idempotencyKey, post_id: id, created_at: now }).execute();
+      }
       for (const [position, mediaId] of ids.entries()) {
         const m = media.find((x) => x.id === mediaId)!;
         const r = await trx
           .updateTable("media")
-          .set({ post_id: id, position, alt: altFor(alts[position], m.prompt, showPrompt) })
+          // Without alt text here, the description given to the image before (the client API's) stands.
+          .set({ post_id: id, position, alt: altFor(alts[position] ?? (m.alt || null), m.prompt, showPrompt) })
           .where("id", "=", mediaId)
           .where("post_id", "is", null)
           .executeTakeFirst();
@@ -221,7 +281,12 @@ export class PostService {
     if (current.post.account_id !== author.id) throw new DomainError(403, "Only the author can edit a post", "forbidden");
     const caption = edit.caption !== undefined ? (checkText(edit.caption, MAX_CAPTION, "The caption") ?? "") : current.post.caption ?? "";
     const summary = edit.summary !== undefined ? checkText(edit.summary, MAX_SUMMARY, "The content warning") : current.post.summary;
-    const alts = edit.alts?.map((a) => checkText(a, MAX_ALT, "Alt text"));
+    const byId = new Map((edit.media ?? []).map((m) => [m.id, m]));
+    for (const id of byId.keys()) if (!current.media.some((m) => m.id === id)) throw invalid(`Image ${id} is not in this post`);
+    const alts = edit.media
+      ? current.media.map((m) => (byId.get(m.id)?.alt !== undefined ? (checkText(byId.get(m.id)?.alt, MAX_ALT, "Alt text") ?? "") : undefined))
+      : edit.alts?.map((a) => checkText(a, MAX_ALT, "Alt text"));
+    const focuses = current.media.map((m) => byId.get(m.id)?.focus);
     const showPrompt = edit.showPrompt === undefined ? current.post.show_prompt === 1 : edit.showPrompt;
     const rendered = await this.#render(caption);
     // A reply keeps addressing whom it answers (all it mentioned, when its parent is gone).
@@ -230,6 +295,20 @@ export class PostService {
     const mentions = uniqueAccounts(rendered.mentions, parent ? replyAudience(parent, author) : parentIri ? current.mentions : []);
     const now = nowIso();
     return this.events.transaction(this.db, async (trx, stage) => {
+      // The version this edit replaces, for the post's history.
+      await trx
+        .insertInto("post_edits")
+        .values({
+          id: newId(),
+          post_id: postId,
+          content_html: current.post.content_html,
+          caption: current.post.caption,
+          summary: current.post.summary,
+          sensitive: current.post.sensitive,
+          media_alts: JSON.stringify(current.media.map((m) => publicAlt(m, current.post.show_prompt === 1))),
+          created_at: now,
+        })
+        .execute();
       await trx
         .updateTable("posts")
         .set({
@@ -246,6 +325,7 @@ export class PostService {
         // A hidden prompt never stays behind as alt text.
         const alt = alts?.[i] !== undefined ? altFor(alts[i], m.prompt, showPrompt) : publicAlt(m, showPrompt);
         if (alt !== m.alt) await trx.updateTable("media").set({ alt }).where("id", "=", m.id).execute();
+        if (focuses[i] !== undefined && focuses[i] !== m.focus) await trx.updateTable("media").set({ focus: focuses[i] ?? null }).where("id", "=", m.id).execute();
       }
       await trx.deleteFrom("post_tags").where("post_id", "=", postId).execute();
       if (rendered.tags.length) await trx.insertInto("post_tags").values(rendered.tags.map((tag) => ({ post_id: postId, tag }))).execute();
@@ -256,6 +336,28 @@ export class PostService {
       const details = (await this.#detailsIn(trx, postId))!;
       stage("post.updated", details);
       return details;
+    });
+  }
+
+  /** A post's earlier versions, oldest first (the current one is the post itself). */
+  async edits(post: Pick<PostRow, "id" | "published_at">): Promise<PostVersion[]> {
+    const rows = await this.db.kysely.selectFrom("post_edits").selectAll().where("post_id", "=", post.id).orderBy("id").execute();
+    return rows.map((r, i) => {
+      let alts: string[] = [];
+      try {
+        const parsed = JSON.parse(r.media_alts);
+        if (Array.isArray(parsed)) alts = parsed.map((a) => (typeof a === "string" ? a : ""));
+      } catch {
+        // an unreadable list: no alt texts
+      }
+      return {
+        contentHtml: r.content_html,
+        caption: r.caption,
+        summary: r.summary,
+        sensitive: r.sensitive === 1,
+        alts,
+        createdAt: i === 0 ? post.published_at : rows[i - 1].created_at,
+      };
     });
   }
 

@@ -31,6 +31,8 @@ import { apiRoutes } from "../api/index.ts";
 import type { OAuthService } from "../domain/oauth.ts";
 import type { EntityPartsReader } from "../read/entity-parts.ts";
 import type { StreamHub } from "../api/stream/hub.ts";
+import type { BookmarkService, PinService } from "../domain/bookmarks.ts";
+import type { UploadService } from "../domain/uploads.ts";
 
 export interface HttpDeps {
   config: Config;
@@ -69,6 +71,11 @@ export interface HttpDeps {
   parts: EntityPartsReader;
   /** The streaming API's fan-out: events from every process to this process's listeners. */
   streams: StreamHub;
+  /** Images people upload through the client API (when config.uploads allows). */
+  uploads: UploadService;
+  /** Bookmarks and pins of posts (the client API's). */
+  bookmarks: BookmarkService;
+  pins: PinService;
 }
 
 /** The whole HTTP surface: Fedify's endpoints first, then media, then the web app. */

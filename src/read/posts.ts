@@ -1,6 +1,7 @@
 import type { PostDetails, PostService } from "../domain/posts.ts";
-import { ANONYMOUS, listedPublicly, type Viewer, type VisibilityRules, visibleTo } from "../domain/visibility.ts";
+import { accountVisibleTo, ANONYMOUS, listedPublicly, type Viewer, type VisibilityRules, visibleTo } from "../domain/visibility.ts";
 import type { Db } from "../storage/db.ts";
+import type { AccountRow } from "../storage/schema.ts";
 import { nowIso } from "../storage/time.ts";
 
 /** One post as a viewer may find it: visible, gone (deleted, and they could have seen it), or nothing at all. */
@@ -170,6 +171,35 @@ export class PostReader {
       .where(visibleTo(viewer, "single"))
       .executeTakeFirstOrThrow();
     return Number(r.n);
+  }
+
+  /**
+   * The accounts that liked or boosted a post, newest first, that the viewer
+   * may see (blocks apply), paged by the interaction's id (time-sorted):
+   * `maxId` older than, `minId`/`sinceId` newer than.
+   */
+  async interactors(
+    viewer: Viewer,
+    postId: string,
+    type: "like" | "boost",
+    page: { maxId?: string; sinceId?: string; minId?: string; limit: number },
+  ): Promise<Array<{ id: string; account: AccountRow }>> {
+    let q = this.db.kysely
+      .selectFrom("interactions as i")
+      .innerJoin("accounts as a", "a.id", "i.account_id")
+      .selectAll("a")
+      .select("i.id as interaction_id")
+      .where("i.post_id", "=", postId)
+      .where("i.type", "=", type)
+      .where(accountVisibleTo(viewer, "i.account_id", "single"))
+      .limit(page.limit);
+    if (page.maxId) q = q.where("i.id", "<", page.maxId);
+    if (page.sinceId) q = q.where("i.id", ">", page.sinceId);
+    if (page.minId) q = q.where("i.id", ">", page.minId).orderBy("i.id", "asc");
+    else q = q.orderBy("i.id", "desc");
+    const rows = await q.execute();
+    if (page.minId) rows.reverse();
+    return rows.map(({ interaction_id, ...account }) => ({ id: interaction_id, account }));
   }
 
   /** The hashtags of the most public posts in the last `days` days. */

@@ -183,7 +183,7 @@ export function accountSummary(a: AccountRow, links: Pick<ViewLinks, "host" | "i
 }
 
 /** A stored image as pages show it. Pure. */
-function mediaView(m: MediaRow, links: ViewLinks, isLocal: boolean, showPrompt: boolean): MediaView {
+export function mediaView(m: MediaRow, links: ViewLinks, isLocal: boolean, showPrompt: boolean): MediaView {
   const unavailable = !isLocal && (links.media.unavailable?.(m) ?? false);
   return {
     id: m.id,
