@@ -19,6 +19,7 @@ import { type PostDetails, PostService } from "./domain/posts.ts";
 import { QuoteService } from "./domain/quotes.ts";
 import { OAuthService } from "./domain/oauth.ts";
 import { EntityPartsReader } from "./read/entity-parts.ts";
+import { AccountApiReader } from "./read/accounts-api.ts";
 import { StreamHub } from "./api/stream/hub.ts";
 import { registerStreamHandlers } from "./api/stream/handlers.ts";
 import { StreamEventStore } from "./api/stream/store.ts";
@@ -239,6 +240,7 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
   const http = createHttpApp({
     oauth,
     parts: new EntityPartsReader(db),
+    accountReads: new AccountApiReader(db),
     streams,
     config,
     urls,

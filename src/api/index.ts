@@ -1,5 +1,6 @@
 import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import sharp from "sharp";
 import { HTTPException } from "hono/http-exception";
@@ -12,6 +13,7 @@ import { ApiError } from "./errors.ts";
 import { Presenter } from "./present.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { accountRoutes } from "./routes/accounts.ts";
+import { compatRoutes } from "./routes/compat.ts";
 import { generationRoutes } from "./routes/generations.ts";
 import { instanceRoutes } from "./routes/instance.ts";
 import { mediaApiRoutes } from "./routes/media.ts";
@@ -65,6 +67,19 @@ export function apiRoutes(http: HttpDeps): Hono<ApiEnv> {
   const API = ["/api/v1/*", "/api/v2/*"];
   for (const path of [...API, "/oauth/token", "/oauth/revoke", "/.well-known/oauth-authorization-server"]) app.use(path, corsed);
 
+  // Bodies are capped before anything reads them: the form limit for everything but uploads (media,
+  // and a profile's avatar and header together), which get the image limit (media checks its own).
+  const capped = (maxSize: number) => bodyLimit({ maxSize, onError: (c) => c.json({ error: `The request body is larger than ${maxSize} bytes` }, 413) });
+  const formCap = capped(http.config.formMaxBytes);
+  const profileCap = capped(2 * http.config.generation.media.maxBytes + 64 * 1024);
+  app.use("/oauth/*", formCap);
+  for (const path of API) {
+    app.use(path, async (c, next) => {
+      if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS" || /\/media$/.test(c.req.path)) return next();
+      return (c.req.path === "/api/v1/accounts/update_credentials" ? profileCap : formCap)(c, next);
+    });
+  }
+
   const limiter = new RateLimiter(http.config.apiRateLimit);
   for (const path of API) {
     app.use(path, limiter.middleware());
@@ -81,6 +96,7 @@ export function apiRoutes(http: HttpDeps): Hono<ApiEnv> {
   app.route("/", notificationRoutes(deps));
   app.route("/", searchRoutes(deps));
   app.route("/", streamingRoutes(deps));
+  app.route("/", compatRoutes(deps));
 
   // Apps expect an avatar and a header URL on every account: these stand in for missing ones.
   const placeholders = new Map<string, Promise<Buffer>>();

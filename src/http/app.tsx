@@ -30,6 +30,7 @@ import { webRoutes } from "./web/routes.tsx";
 import { apiRoutes } from "../api/index.ts";
 import type { OAuthService } from "../domain/oauth.ts";
 import type { EntityPartsReader } from "../read/entity-parts.ts";
+import type { AccountApiReader } from "../read/accounts-api.ts";
 import type { StreamHub } from "../api/stream/hub.ts";
 import type { BookmarkService, PinService } from "../domain/bookmarks.ts";
 import type { UploadService } from "../domain/uploads.ts";
@@ -67,6 +68,8 @@ export interface HttpDeps {
   canEdit: boolean;
   /** OAuth 2.0 apps, codes and tokens for the client API. */
   oauth: OAuthService;
+  /** The client API's account reads: profiles, relationships, lists and searches, through the visibility rule. */
+  accountReads: AccountApiReader;
   /** What API entities need beside posts and accounts (counts, bookmarks, pins), for many at once. */
   parts: EntityPartsReader;
   /** The streaming API's fan-out: events from every process to this process's listeners. */

@@ -1,6 +1,5 @@
 import { sql } from "kysely";
 import type { Db } from "../storage/db.ts";
-import { AccountApiReader } from "./accounts-api.ts";
 
 /** What an account entity counts. */
 export interface AccountStats {
@@ -18,15 +17,7 @@ export const NO_STATS: AccountStats = { statuses: 0, followers: 0, following: 0,
  * number of queries: account counts, the viewer's bookmarks and pins, reply targets' ids, remix sources.
  */
 export class EntityPartsReader {
-  #accounts?: AccountApiReader;
-
   constructor(private readonly db: Db) {}
-
-  /** The client API's account reads (profiles, relationships, lists, searches), over the same database. */
-  get accounts(): AccountApiReader {
-    this.#accounts ??= new AccountApiReader(this.db);
-    return this.#accounts;
-  }
 
   /** Posts (not deleted), accepted followers and followings, and the newest post's day, per account. Three queries whatever the number of ids. */
   async stats(ids: string[]): Promise<Map<string, AccountStats>> {

@@ -6,7 +6,8 @@ import { RateLimiter } from "../../src/api/rate-limit.ts";
 import { pkceMatches } from "../../src/domain/oauth.ts";
 import { coveredBy, describeScope, grants, parseScopes, unknownScopes } from "../../src/domain/scopes.ts";
 import { accountSummary } from "../../src/read/views.ts";
-import { api, apiUser } from "../helpers/api.ts";
+import { api, apiToken, apiUser } from "../helpers/api.ts";
+import { insertGeneratedMedia } from "../helpers/media.ts";
 import { startTestPictor } from "../helpers/pictor.ts";
 
 describe("scopes", () => {
@@ -191,6 +192,26 @@ describe("the API surface", () => {
     expect(last).toMatchObject({ status: 429, body: { error: "Too many requests" } });
     expect(last!.headers.get("X-RateLimit-Limit")).toBe("5");
     expect(Date.parse(last!.headers.get("X-RateLimit-Reset")!)).toBeGreaterThan(Date.now());
+  });
+
+  it("answers what apps ask for on start-up, empty where Pictor has no such feature, and trending tags for real", async () => {
+    const { account } = await apiUser(pictor, "tina");
+    const fresh = await apiToken(pictor, account, "read");
+    expect(await api(pictor, "GET", "/api/v1/lists", { token: fresh })).toMatchObject({ status: 200, body: [] });
+    expect(await api(pictor, "GET", "/api/v2/filters", { token: fresh })).toMatchObject({ status: 200, body: [] });
+    expect((await api(pictor, "GET", "/api/v1/lists")).status).toBe(401);
+    expect((await api(pictor, "GET", "/api/v1/push/subscription", { token: fresh })).status).toBe(403);
+    const media = await insertGeneratedMedia(pictor.db, account.id, "a red kite");
+    await pictor.posts.create(account, { caption: "Kites #KiteFestival", mediaIds: [media.id] });
+    const trends = await api(pictor, "GET", "/api/v1/trends/tags");
+    expect(trends.status).toBe(200);
+    expect(trends.body).toEqual([{ name: "kitefestival", url: "http://pictor.test/tags/kitefestival", history: [expect.objectContaining({ uses: "1" })] }]);
+  });
+
+  it("refuses bodies over the limit before reading them", async () => {
+    const { token } = await apiUser(pictor, "bea");
+    const big = await api(pictor, "POST", "/api/v1/statuses", { token, json: { status: "x".repeat(1_100_000) } });
+    expect(big).toMatchObject({ status: 413, body: { error: expect.stringMatching(/larger than 1048576 bytes/) } });
   });
 
   it("serves placeholder avatars and headers", async () => {

@@ -55,7 +55,7 @@ function nested(p: Params, parent: string, key: string): unknown {
  */
 export function accountRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
-  const reads = deps.parts.accounts;
+  const reads = deps.accountReads;
 
   const viewer = (c: C): Viewer => viewerOf(c.get("account"));
 

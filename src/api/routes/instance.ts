@@ -85,7 +85,7 @@ export function instanceRoutes(deps: ApiDeps): Hono<ApiEnv> {
       deps.instance.registrations(),
       deps.accounts.countLocal(),
       deps.posts.countLocal(),
-      deps.parts.accounts.domainCount(),
+      deps.accountReads.domainCount(),
       contactAccount(),
     ]);
     return c.json({

@@ -23,7 +23,7 @@ const URL_LIKE = /^https?:\/\//i;
  */
 export function searchRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
-  const reads = deps.parts.accounts;
+  const reads = deps.accountReads;
 
   app.get("/api/v2/search", optionalScope("read:search"), async (c) => {
     const p = await params(c);
