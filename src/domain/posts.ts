@@ -210,7 +210,8 @@ export class PostService {
     const summary = checkText(input.summary, MAX_SUMMARY, "The content warning");
     const alts = (input.alts ?? []).map((a) => checkText(a, MAX_ALT, "Alt text"));
     const showPrompt = input.showPrompt !== false;
-    const media = await this.db.kysely.selectFrom("media").selectAll().where("id", "in", ids).execute();
+    // No `IN ()` for a reply without images: PostgreSQL refuses the empty list.
+    const media = ids.length ? await this.db.kysely.selectFrom("media").selectAll().where("id", "in", ids).execute() : [];
     for (const id of ids) {
       const m = media.find((x) => x.id === id);
       if (!m || m.account_id !== author.id) throw invalid(`Image ${id} is not one of yours`);
