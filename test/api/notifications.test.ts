@@ -42,6 +42,28 @@ describe("notifications API", () => {
   });
   afterAll(() => pictor?.stop());
 
+  it("serves Mastodon 4.3's grouped notifications, one notification per group, with their accounts and statuses", async () => {
+    const v1 = (await list()).body as Array<{ id: string; type: string; account: { id: string }; status?: { id: string } }>;
+    const res = await api(pictor, "GET", "/api/v2/notifications?limit=3", { token: alice.token });
+    expect(res.status).toBe(200);
+    expect(res.body.notification_groups).toEqual(
+      v1.slice(0, 3).map((n) => expect.objectContaining({ group_key: `ungrouped-${n.id}`, type: n.type, notifications_count: 1, most_recent_notification_id: n.id, sample_account_ids: [n.account.id], ...(n.status ? { status_id: n.status.id } : {}) })),
+    );
+    const accountIds = new Set(res.body.accounts.map((a: { id: string }) => a.id));
+    for (const g of res.body.notification_groups) expect(accountIds.has(g.sample_account_ids[0])).toBe(true);
+    expect(res.body.statuses.map((st: { id: string }) => st.id)).toContain(alicesPost);
+    expect(res.headers.get("Link")).toContain(`max_id=${v1[2].id}`);
+    const key = res.body.notification_groups[0].group_key;
+    expect((await api(pictor, "GET", `/api/v2/notifications/${key}`, { token: alice.token })).body.notification_groups).toHaveLength(1);
+    expect((await api(pictor, "GET", `/api/v2/notifications/${key}/accounts`, { token: alice.token })).body).toHaveLength(1);
+    // Someone else's group, or a made-up key, is not found.
+    expect((await api(pictor, "GET", `/api/v2/notifications/${key}`, { token: dave.token })).status).toBe(404);
+    expect((await api(pictor, "GET", "/api/v2/notifications/grouped-nonsense", { token: alice.token })).status).toBe(404);
+    expect(await api(pictor, "GET", "/api/v2/notifications/policy", { token: alice.token })).toMatchObject({ status: 200, body: { for_not_following: "accept", summary: { pending_requests_count: 0 } } });
+    expect((await api(pictor, "PATCH", "/api/v2/notifications/policy", { token: alice.token, json: { for_not_following: "filter" } })).status).toBe(422);
+    expect((await api(pictor, "GET", "/api/v2/notifications")).status).toBe(401);
+  });
+
   it("lists notifications newest first with Mastodon types, accounts and statuses", async () => {
     const res = await list();
     expect(types(res.body)).toEqual(["mention", "mention", "reblog", "favourite", "follow"]);

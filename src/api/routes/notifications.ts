@@ -5,7 +5,7 @@ import type { NotificationType } from "../../storage/schema.ts";
 import { me, user } from "../auth.ts";
 import type { MastodonNotification } from "../entities.ts";
 import type { ApiEnv } from "../env.ts";
-import { apiNotFound } from "../errors.ts";
+import { ApiError, apiNotFound } from "../errors.ts";
 import type { ApiDeps } from "../index.ts";
 import { pageQuery, setLinkHeader } from "../paging.ts";
 import { int, list, type Params, params, str } from "../params.ts";
@@ -91,6 +91,84 @@ export function notificationRoutes(deps: ApiDeps): Hono<ApiEnv> {
 
   app.post("/api/v1/notifications/:id/dismiss", user("write:notifications"), async (c) => {
     if (!(await deps.notifications.dismiss(me(c).id, c.req.param("id")))) throw apiNotFound();
+    return c.json({});
+  });
+
+  // Mastodon 4.3's grouped notifications (what Elk and Phanpy read when a server says 4.3). Pictor
+  // does not group: every notification is its own group, `ungrouped-<id>`, which the API allows.
+  const groupId = (key: string) => (key.startsWith("ungrouped-") && ID.test(key.slice(10)) ? key.slice(10) : null);
+  const grouped = async (viewer: Viewer, items: NotificationItem[]) => {
+    const entities = await presentNotifications(deps, viewer, items);
+    const accounts = new Map(entities.map((n) => [n.account.id, n.account]));
+    const statuses = new Map(entities.flatMap((n) => (n.status ? [[n.status.id, n.status] as const] : [])));
+    return {
+      accounts: [...accounts.values()],
+      statuses: [...statuses.values()],
+      notification_groups: entities.map((n) => ({
+        group_key: n.group_key,
+        notifications_count: 1,
+        type: n.type,
+        most_recent_notification_id: n.id,
+        page_min_id: n.id,
+        page_max_id: n.id,
+        latest_page_notification_at: n.created_at,
+        sample_account_ids: [n.account.id],
+        ...(n.status ? { status_id: n.status.id } : {}),
+      })),
+    };
+  };
+
+  app.get("/api/v2/notifications", user("read:notifications"), async (c) => {
+    const account = me(c);
+    const p = await params(c);
+    const page = pageQuery(p, { limit: 40, max: 80 });
+    const items = await deps.notifications.page(account.id, { ...filters(p), ...page });
+    setLinkHeader(c, { first: items[0]?.id, last: items.at(-1)?.id });
+    return c.json(await grouped(viewerOf(account), items));
+  });
+
+  app.get("/api/v2/notifications/unread_count", user("read:notifications"), async (c) => {
+    const account = me(c);
+    const p = await params(c);
+    const limit = int(p.limit, "limit", 1, 1000) ?? 100;
+    return c.json({ count: await deps.notifications.countUnreadFiltered(account.id, { ...filters(p), limit }) });
+  });
+
+  // Pictor accepts notifications from everyone and filters none: the policy says so.
+  const policy = { for_not_following: "accept", for_not_followers: "accept", for_new_accounts: "accept", for_private_mentions: "accept", for_limited_accounts: "accept" };
+  const policyBody = { ...policy, summary: { pending_requests_count: 0, pending_notifications_count: 0 } };
+  app.get("/api/v2/notifications/policy", user("read:notifications"), (c) => c.json(policyBody));
+  app.patch("/api/v2/notifications/policy", user("write:notifications"), async (c) => {
+    const p = await params(c);
+    for (const key of Object.keys(policy)) {
+      const value = str(p[key], key, 20);
+      if (value !== undefined && value !== "accept") throw new ApiError(422, `Validation failed: ${key} can only be "accept" here (Pictor does not filter notifications)`);
+    }
+    return c.json(policyBody);
+  });
+  app.get("/api/v1/notifications/requests", user("read:notifications"), (c) => c.json([]));
+
+  app.get("/api/v2/notifications/:group_key", user("read:notifications"), async (c) => {
+    const account = me(c);
+    const id = groupId(c.req.param("group_key"));
+    const item = id ? await deps.notifications.get(account.id, id) : undefined;
+    const body = item ? await grouped(viewerOf(account), [item]) : undefined;
+    if (!body?.notification_groups.length) throw apiNotFound();
+    return c.json(body);
+  });
+
+  app.get("/api/v2/notifications/:group_key/accounts", user("read:notifications"), async (c) => {
+    const account = me(c);
+    const id = groupId(c.req.param("group_key"));
+    const item = id ? await deps.notifications.get(account.id, id) : undefined;
+    const body = item ? await grouped(viewerOf(account), [item]) : undefined;
+    if (!body?.notification_groups.length) throw apiNotFound();
+    return c.json(body.accounts);
+  });
+
+  app.post("/api/v2/notifications/:group_key/dismiss", user("write:notifications"), async (c) => {
+    const id = groupId(c.req.param("group_key"));
+    if (!id || !(await deps.notifications.dismiss(me(c).id, id))) throw apiNotFound();
     return c.json({});
   });
 
