@@ -27,6 +27,8 @@ export interface DomainEventMap {
   "post.published": PostDetails;
   "post.updated": PostDetails;
   "post.deleted": PostDetails;
+  /** A remote post was deleted by its author's server (the post as it was, now gone from the database). */
+  "post.removed": PostDetails;
   /** A remote post arrived and was stored (first time only). */
   "post.received": PostDetails;
   /** A remote account liked or boosted a post; undone later perhaps. */

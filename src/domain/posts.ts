@@ -486,7 +486,7 @@ export class PostService {
   async deleteRemote(author: AccountRow, iri: string): Promise<boolean> {
     const current = await this.detailsByIri(iri);
     if (!current || current.post.account_id !== author.id) return false;
-    return this.db.kysely.transaction().execute(async (trx) => {
+    return this.events.transaction(this.db, async (trx, stage) => {
       await this.#lockReplyCounts(trx, [current.post.in_reply_to_iri]);
       const r = await trx.deleteFrom("posts").where("id", "=", current.post.id).executeTakeFirst();
       // A repeated Delete handled at the same time removes nothing and counts nothing.
@@ -495,6 +495,7 @@ export class PostService {
       if (current.post.in_reply_to_iri && !current.post.deleted_at && countsAsReply(current.post.visibility)) {
         await this.#countReply(trx, current.post.in_reply_to_iri, -1);
       }
+      stage("post.removed", current);
       return true;
     });
   }

@@ -10,6 +10,7 @@ import type { AccountRow } from "../../src/storage/schema.ts";
 import { newId } from "../../src/storage/time.ts";
 import { persistentStores } from "../../src/stores.ts";
 import { api, apiToken, apiUser } from "../helpers/api.ts";
+import { remoteAccount, remotePost } from "../helpers/fixtures.ts";
 import { insertGeneratedMedia } from "../helpers/media.ts";
 import { startTestPictor, TEST_ORIGIN, waitFor } from "../helpers/pictor.ts";
 
@@ -135,6 +136,23 @@ describe("streaming API", () => {
     // Rendered for each viewer: alice sees her own view of the status.
     expect(updates(home.messages)[1].favourited).toBe(false);
     expect(updates(anonymous.messages)[0].favourited).toBeUndefined();
+  });
+
+  it("tells listeners when another server deletes a post, only those who could see it", async () => {
+    const bob = await pictor.accounts.upsertRemote(remoteAccount("bobstream"));
+    const listener = await open("?stream=public");
+    const open1 = remotePost(`${bob.iri}/notes/open`, { contentHtml: "<p>hello</p>" });
+    const hidden = remotePost(`${bob.iri}/notes/hidden`, { visibility: "followers" });
+    const shown = (await pictor.posts.receiveRemote(bob, open1))!;
+    const secret = (await pictor.posts.receiveRemote(bob, hidden))!;
+    await waitFor(() => updates(listener.messages).some((st) => st.id === shown.post.id), 10_000, "the remote post");
+    await pictor.posts.deleteRemote(bob, secret.post.iri);
+    await pictor.posts.deleteRemote(bob, shown.post.iri);
+    const deleted = await waitFor(() => listener.messages.find((m) => m.event === "delete"), 10_000, "the delete");
+    expect(deleted).toEqual({ stream: ["public"], event: "delete", payload: shown.post.id });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(listener.messages.filter((m) => m.event === "delete").map((m) => m.payload)).toEqual([shown.post.id]);
+    expect(listener.messages.some((m) => m.payload.includes(secret.post.id))).toBe(false);
   });
 
   it("sends a notification for a like, and a delete when a post is deleted", async () => {

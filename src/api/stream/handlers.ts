@@ -12,6 +12,7 @@ export function registerStreamHandlers(events: DomainEvents, notifications: Noti
   }
   events.on("post.updated", ({ post }) => store.record("status.update", { postId: post.id, at: post.updated_at }));
   events.on("post.deleted", ({ post }) => store.record("delete", { postId: post.id }));
+  events.on("post.removed", (gone) => store.record("delete", { postId: gone.post.id, gone }));
   for (const event of ["interaction.created", "interaction.received"] as const) {
     events.on(event, async ({ interaction }) => {
       if (interaction.type === "boost") await store.record("boost", { interactionId: interaction.id, postId: interaction.post_id, boosterId: interaction.account_id });

@@ -48,7 +48,7 @@ export class StreamDelivery implements StreamRouter {
       case "status.update":
         return this.#post(event.payload.postId, event.kind === "status" ? "update" : "status.update", listeners);
       case "delete":
-        return this.#deleted(event.payload.postId, listeners);
+        return this.#deleted(event.payload.postId, listeners, event.payload.gone);
       case "boost":
         return this.#boost(event.payload.interactionId, event.payload.boosterId, listeners);
       case "unboost":
@@ -93,8 +93,8 @@ export class StreamDelivery implements StreamRouter {
     }
   }
 
-  async #deleted(postId: string, listeners: StreamListener[]): Promise<void> {
-    const d = await this.deps.posts.details(postId);
+  async #deleted(postId: string, listeners: StreamListener[], gone?: PostDetails): Promise<void> {
+    const d = (await this.deps.posts.details(postId)) ?? gone;
     if (!d) return;
     // Told only to those who could see it before, on the streams that could have carried it.
     const before: PostDetails = { ...d, post: { ...d.post, deleted_at: null } };

@@ -1,3 +1,4 @@
+import type { PostDetails } from "../../domain/posts.ts";
 import type { Db } from "../../storage/db.ts";
 import { newId, nowIso } from "../../storage/time.ts";
 
@@ -10,8 +11,11 @@ export type StreamEventPayloads = {
   status: { postId: string };
   /** A post was edited (`at`: when, so two edits are two events). */
   "status.update": { postId: string; at: string | null };
-  /** A post was deleted. */
-  delete: { postId: string };
+  /**
+   * A post was deleted. A remote post is gone from the database by then: `gone` carries it as it
+   * was, so each listener can still be checked against who could see it.
+   */
+  delete: { postId: string; gone?: PostDetails };
   /** A boost was made (an entry on its booster's followers' home timelines). */
   boost: { interactionId: string; postId: string; boosterId: string };
   /** A boost was taken back. */
