@@ -235,11 +235,18 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
   }
   events.on("quote.revoked", ({ stamp }) => apCache.invalidate(urls.quoteStamp(stamp.id).href));
   const sessions = new SessionService(db);
+  // Account counts are kept a few seconds per process; changes made here drop them at once.
+  const parts = new EntityPartsReader(db);
+  for (const event of ["follow.received", "follow.accepted", "follow.rejected", "follow.requested", "follow.undone", "follow.changed"] as const) {
+    events.on(event, (d) => parts.forget(d.follower.id, d.following.id));
+  }
+  for (const event of ["post.published", "post.deleted", "post.received", "post.removed"] as const) events.on(event, (d) => parts.forget(d.author.id));
+  for (const event of ["account.blocked", "account.unblocked"] as const) events.on(event, (d) => parts.forget(d.blocker.id, d.target.id));
   const oauth = new OAuthService(db);
   const streams = new StreamHub(streamEvents, { onError: (error) => logger.warn("Streaming delivery failed: {error}", { error }) });
   const http = createHttpApp({
     oauth,
-    parts: new EntityPartsReader(db),
+    parts,
     accountReads: new AccountApiReader(db),
     streams,
     config,

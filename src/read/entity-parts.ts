@@ -10,6 +10,10 @@ export interface AccountStats {
   lastStatusAt: string | null;
 }
 
+/** How long counts read for an account are reused in one process. */
+export const STATS_TTL_MS = 5_000;
+const STATS_CACHE_MAX = 20_000;
+
 export const NO_STATS: AccountStats = { statuses: 0, followers: 0, following: 0, lastStatusAt: null };
 
 /**
@@ -19,50 +23,81 @@ export const NO_STATS: AccountStats = { statuses: 0, followers: 0, following: 0,
 export class EntityPartsReader {
   constructor(private readonly db: Db) {}
 
-  /** Posts (not deleted), accepted followers and followings, and the newest post's day, per account. Three queries whatever the number of ids. */
-  async stats(ids: string[]): Promise<Map<string, AccountStats>> {
+  /** Counts read in the last few seconds, by account id (a bounded, per-process cache). */
+  readonly #recent = new Map<string, { at: number; stats: AccountStats }>();
+
+  /**
+   * Posts (not deleted), accepted followers and followings, and the newest post's day, per
+   * account: one query whatever the number of ids. Counts are kept for STATS_TTL_MS in this
+   * process (a count a few seconds old is what Mastodon's own counters give too), so a busy
+   * timeline does not count the same prolific accounts on every request.
+   */
+  async stats(ids: string[], now = Date.now()): Promise<Map<string, AccountStats>> {
     const unique = [...new Set(ids)];
-    const out = new Map<string, AccountStats>(unique.map((id) => [id, { ...NO_STATS }]));
-    if (unique.length === 0) return out;
+    const out = new Map<string, AccountStats>();
+    const missing: string[] = [];
+    for (const id of unique) {
+      const hit = this.#recent.get(id);
+      if (hit && now - hit.at < STATS_TTL_MS) out.set(id, { ...hit.stats });
+      else missing.push(id);
+    }
+    if (missing.length === 0) return out;
+    for (const id of missing) out.set(id, { ...NO_STATS });
     const k = this.db.kysely;
-    const [posts, followers, following] = await Promise.all([
-      k
-        .selectFrom("posts")
-        .select(["account_id as id", sql<number>`count(*)`.as("n"), sql<string | null>`max(published_at)`.as("last")])
-        .where("account_id", "in", unique)
-        .where("deleted_at", "is", null)
-        .groupBy("account_id")
-        .execute(),
-      k
-        .selectFrom("follows")
-        .select(["following_id as id", sql<number>`count(*)`.as("n")])
-        .where("following_id", "in", unique)
-        .where("state", "=", "accepted")
-        .groupBy("following_id")
-        .execute(),
-      k
-        .selectFrom("follows")
-        .select(["follower_id as id", sql<number>`count(*)`.as("n")])
-        .where("follower_id", "in", unique)
-        .where("state", "=", "accepted")
-        .groupBy("follower_id")
-        .execute(),
-    ]);
-    for (const r of posts) Object.assign(out.get(r.id)!, { statuses: Number(r.n), lastStatusAt: r.last ? r.last.slice(0, 10) : null });
-    for (const r of followers) out.get(r.id)!.followers = Number(r.n);
-    for (const r of following) out.get(r.id)!.following = Number(r.n);
+    const rows = await k
+      .selectFrom("posts")
+      .select(["account_id as id", sql<string>`'s'`.as("kind"), sql<number>`count(*)`.as("n"), sql<string | null>`max(published_at)`.as("last")])
+      .where("account_id", "in", missing)
+      .where("deleted_at", "is", null)
+      .groupBy("account_id")
+      .unionAll(
+        k
+          .selectFrom("follows")
+          .select(["following_id as id", sql<string>`'f'`.as("kind"), sql<number>`count(*)`.as("n"), sql<string | null>`NULL`.as("last")])
+          .where("following_id", "in", missing)
+          .where("state", "=", "accepted")
+          .groupBy("following_id"),
+      )
+      .unionAll(
+        k
+          .selectFrom("follows")
+          .select(["follower_id as id", sql<string>`'g'`.as("kind"), sql<number>`count(*)`.as("n"), sql<string | null>`NULL`.as("last")])
+          .where("follower_id", "in", missing)
+          .where("state", "=", "accepted")
+          .groupBy("follower_id"),
+      )
+      .execute();
+    for (const r of rows) {
+      const s = out.get(r.id)!;
+      if (r.kind === "s") Object.assign(s, { statuses: Number(r.n), lastStatusAt: r.last ? r.last.slice(0, 10) : null });
+      else if (r.kind === "f") s.followers = Number(r.n);
+      else s.following = Number(r.n);
+    }
+    if (this.#recent.size > STATS_CACHE_MAX) this.#recent.clear();
+    for (const id of missing) this.#recent.set(id, { at: now, stats: { ...out.get(id)! } });
     return out;
   }
 
-  /** Of these posts, those the account bookmarked and those it pinned; two queries. */
+  /** Drops the counts kept for these accounts (this process changed them: a follow, a post). */
+  forget(...ids: string[]): void {
+    for (const id of ids) this.#recent.delete(id);
+  }
+
+  /** Of these posts, those the account bookmarked and those it pinned; one query. */
   async marks(accountId: string, postIds: string[]): Promise<{ bookmarked: Set<string>; pinned: Set<string> }> {
-    if (postIds.length === 0) return { bookmarked: new Set(), pinned: new Set() };
+    const bookmarked = new Set<string>();
+    const pinned = new Set<string>();
+    if (postIds.length === 0) return { bookmarked, pinned };
     const k = this.db.kysely;
-    const [b, p] = await Promise.all([
-      k.selectFrom("bookmarks").select("post_id").where("account_id", "=", accountId).where("post_id", "in", postIds).execute(),
-      k.selectFrom("pins").select("post_id").where("account_id", "=", accountId).where("post_id", "in", postIds).execute(),
-    ]);
-    return { bookmarked: new Set(b.map((r) => r.post_id)), pinned: new Set(p.map((r) => r.post_id)) };
+    const rows = await k
+      .selectFrom("bookmarks")
+      .select(["post_id", sql<string>`'b'`.as("kind")])
+      .where("account_id", "=", accountId)
+      .where("post_id", "in", postIds)
+      .unionAll(k.selectFrom("pins").select(["post_id", sql<string>`'p'`.as("kind")]).where("account_id", "=", accountId).where("post_id", "in", postIds))
+      .execute();
+    for (const r of rows) (r.kind === "b" ? bookmarked : pinned).add(r.post_id);
+    return { bookmarked, pinned };
   }
 
   /** The local ids and authors of stored posts, by IRI (for `in_reply_to_id`); one query. */

@@ -214,6 +214,14 @@ describe("the API surface", () => {
     expect(big).toMatchObject({ status: 413, body: { error: expect.stringMatching(/larger than 1048576 bytes/) } });
   });
 
+  it("shows counts changed by this process at once, though it keeps counts a few seconds", async () => {
+    const { token } = await apiUser(pictor, "fay");
+    const { account: gus } = await apiUser(pictor, "gus");
+    expect((await api(pictor, "GET", `/api/v1/accounts/${gus.id}`, { token })).body.followers_count).toBe(0);
+    expect((await api(pictor, "POST", `/api/v1/accounts/${gus.id}/follow`, { token })).body.following).toBe(true);
+    expect((await api(pictor, "GET", `/api/v1/accounts/${gus.id}`, { token })).body.followers_count).toBe(1);
+  });
+
   it("serves placeholder avatars and headers", async () => {
     const res = await pictor.http.request("http://pictor.test/assets/missing-avatar.png");
     expect(res.status).toBe(200);
