@@ -79,8 +79,11 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("in a real browser", {
 
     // Like without a reload: the script sends the form and updates the button.
     const like = page.locator('form[action$="/like"] button').first();
+    await page.evaluate(() => Object.assign(window, { __samePage: true }));
     await like.click();
     await expect.poll(() => like.textContent()).toBe("Liked");
+    // The page was not reloaded (a reload would lose the reader's place).
+    expect(await page.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage)).toBe(true);
     const id = (await page.locator('form[action$="/like"]').first().getAttribute("action"))!.split("/")[2];
     expect((await pictor.posts.details(id))!.post.likes_count).toBe(1);
 

@@ -117,7 +117,8 @@ export function PostCard(props: { post: PostView; ctx: PageContext; full?: boole
           <time datetime={post.publishedAt}>{post.publishedAt.slice(0, 16).replace("T", " ")}</time>
         </a>
         <span class="muted">
-          {post.counts.likes} likes · {post.counts.boosts} boosts · {post.counts.replies} replies{post.counts.quotes ? ` · ${post.counts.quotes} quotes` : ""}
+          {counted(post.counts.likes, "like")} · {counted(post.counts.boosts, "boost")} · {counted(post.counts.replies, "reply", "replies")}
+          {post.counts.quotes ? ` · ${counted(post.counts.quotes, "quote")}` : ""}
         </span>
         {props.ctx.viewer ? (
           <>
@@ -168,4 +169,9 @@ export function PostPage(props: { post: PostView; ctx: PageContext; replies: Pos
       ))}
     </Layout>
   );
+}
+
+/** "1 like", "2 likes". */
+export function counted(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

@@ -43,7 +43,7 @@ export function ProfilePage(props: {
         {account.bioHtml ? <div class="bio">{raw(account.bioHtml)}</div> : null}
         <p class="actions">
           <span>
-            <strong>{props.followers}</strong> followers
+            <strong>{props.followers}</strong> {props.followers === 1 ? "follower" : "followers"}
           </span>
           <span>
             <strong>{props.following}</strong> following

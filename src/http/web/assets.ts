@@ -46,7 +46,8 @@ document.addEventListener("submit", async (event) => {
   const form = event.target;
   if (!(form instanceof HTMLFormElement) || !form.matches("[data-inline]")) return;
   event.preventDefault();
-  const response = await fetch(form.action, { method: "POST", body: new FormData(form), headers: { "X-Requested-With": "fetch", Accept: "application/json" } });
+  // getAttribute: a field named "action" inside the form shadows form.action.
+  const response = await fetch(form.getAttribute("action") || location.href, { method: "POST", body: new FormData(form), headers: { "X-Requested-With": "fetch", Accept: "application/json" } });
   if (!response.ok) { form.submit(); return; }
   const state = await response.json();
   const button = form.querySelector("button");
