@@ -48,7 +48,7 @@ describe("queries per list read", () => {
     }
   };
 
-  const requests: Array<[string, () => Promise<Response>]> = [
+  const requests: Array<[string, () => Response | Promise<Response>]> = [
     ["API home timeline", () => pictor.http.request("http://pictor.test/api/v1/timelines/home?limit=40", { headers: { Authorization: `Bearer ${alice.token}` } })],
     ["API public timeline", () => pictor.http.request("http://pictor.test/api/v1/timelines/public?limit=40")],
     ["API account statuses", () => pictor.http.request(`http://pictor.test/api/v1/accounts/${alice.account.id}/statuses?limit=40`, { headers: { Authorization: `Bearer ${alice.token}` } })],
