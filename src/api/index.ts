@@ -7,6 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import { DomainError } from "../domain/errors.ts";
 import { OAuthError } from "../domain/oauth.ts";
 import type { HttpDeps } from "../http/app.tsx";
+import { clientAddress } from "../http/web/session.ts";
 import { authenticate } from "./auth.ts";
 import type { ApiEnv } from "./env.ts";
 import { ApiError } from "./errors.ts";
@@ -80,7 +81,7 @@ export function apiRoutes(http: HttpDeps): Hono<ApiEnv> {
     });
   }
 
-  const limiter = new RateLimiter(http.config.apiRateLimit);
+  const limiter = new RateLimiter(http.config.apiRateLimit, (c) => clientAddress(c, http.config.trustProxy));
   for (const path of API) {
     app.use(path, limiter.middleware());
     app.use(path, authenticate(http.oauth));

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bearerToken } from "./auth.ts";
 import { ApiError } from "./errors.ts";
 
@@ -16,7 +16,11 @@ export interface RateLimitConfig {
  */
 export class RateLimiter {
   readonly #windows = new Map<string, { start: number; count: number }>();
-  constructor(private readonly config: RateLimitConfig) {}
+  constructor(
+    private readonly config: RateLimitConfig,
+    /** The client's address (the socket's, or the proxy's last X-Forwarded-For entry under TRUST_PROXY). */
+    private readonly addressOf: (c: Context) => string = () => "unknown",
+  ) {}
 
   /** Counts one request for `key`; returns what is left and when the window ends. */
   hit(key: string, now = Date.now()): { remaining: number; resetAt: number; limited: boolean } {
@@ -38,8 +42,7 @@ export class RateLimiter {
     return async (c, next) => {
       if (c.req.method === "OPTIONS" || this.config.limit <= 0) return next();
       const token = bearerToken(c.req);
-      const address = c.req.header("X-Forwarded-For")?.split(",")[0].trim() || "direct";
-      const r = this.hit(token ? `t:${token}` : `a:${address}`);
+      const r = this.hit(token ? `t:${token}` : `a:${this.addressOf(c)}`);
       const headers = {
         "X-RateLimit-Limit": String(this.config.limit),
         "X-RateLimit-Remaining": String(r.remaining),

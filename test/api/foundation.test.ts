@@ -3,6 +3,8 @@ import { accountEntity, mediaEntity, parseFocus, reblogEntity, relationshipEntit
 import { pageQuery } from "../../src/api/paging.ts";
 import { bool, int, list } from "../../src/api/params.ts";
 import { RateLimiter } from "../../src/api/rate-limit.ts";
+import { ApiError } from "../../src/api/errors.ts";
+import { Hono } from "hono";
 import { pkceMatches } from "../../src/domain/oauth.ts";
 import { coveredBy, describeScope, grants, parseScopes, unknownScopes } from "../../src/domain/scopes.ts";
 import { accountSummary } from "../../src/read/views.ts";
@@ -143,6 +145,18 @@ describe("entities", () => {
     expect(limiter.hit("k", 20).limited).toBe(true);
     expect(limiter.hit("other", 20).limited).toBe(false);
     expect(limiter.hit("k", 1000).limited).toBe(false);
+  });
+});
+
+describe("rate limits by address", () => {
+  it("keys anonymous requests on the address it is given, never on a header the client could forge", async () => {
+    const app = new Hono();
+    app.onError((e, c) => (e instanceof ApiError ? c.json({ error: e.message }, e.status) : c.text("boom", 500)));
+    app.use(new RateLimiter({ limit: 2, windowMs: 60_000 }, () => "198.51.100.7").middleware());
+    app.get("/x", (c) => c.text("ok"));
+    const statuses = [];
+    for (const forged of ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) statuses.push((await app.request("/x", { headers: { "X-Forwarded-For": forged } })).status);
+    expect(statuses).toEqual([200, 200, 429]);
   });
 });
 
