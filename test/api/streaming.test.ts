@@ -210,6 +210,27 @@ describe("streaming API", () => {
     expect(updates(c.messages).map((s) => s.id)).not.toContain(later.post.id);
   });
 
+  it("closes streams whose token is revoked, over WebSocket and server-sent events", async () => {
+    const erin = await apiUser(pictor, "erin");
+    const socket = await open(`?access_token=${erin.token}&stream=user`);
+    const closed = new Promise<number>((resolve) => socket.ws.once("close", (code) => resolve(code)));
+    const res = await pictor.http.request(`${TEST_ORIGIN}/api/v1/streaming/user`, { headers: { Authorization: `Bearer ${erin.token}` } });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const ended = (async () => {
+      for (;;) if ((await reader.read()).done) return true;
+    })();
+    const anonymous = await open("?stream=public");
+    // Nothing to close while the token holds.
+    expect(await pictor.streams.recheck()).toBe(0);
+    const [app] = await pictor.oauth.authorizedApps(erin.account.id);
+    await pictor.oauth.revokeApp(erin.account.id, app.app.id);
+    expect(await pictor.streams.recheck()).toBe(2);
+    expect(await closed).toBe(1008);
+    expect(await ended).toBe(true);
+    expect(anonymous.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
   it("serves server-sent events", async () => {
     const res = await pictor.http.request(`${TEST_ORIGIN}/api/v1/streaming/public/local`, { headers: { Authorization: `Bearer ${alice.token}` } });
     expect(res.status).toBe(200);

@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { grants } from "../../domain/scopes.ts";
 import { viewerOf } from "../../domain/visibility.ts";
+import { bearerToken } from "../auth.ts";
 import type { ApiEnv } from "../env.ts";
 import { ApiError } from "../errors.ts";
 import type { ApiDeps } from "../index.ts";
@@ -44,14 +45,20 @@ export function streamingRoutes(deps: ApiDeps): Hono<ApiEnv> {
       const write = (fn: () => Promise<unknown>) => {
         writes = writes.then(fn).catch(() => {});
       };
+      let end = () => {};
+      const done = new Promise<void>((resolve) => {
+        end = resolve;
+        sse.onAbort(resolve);
+      });
+      const token = bearerToken(c.req);
       const listener: StreamListener = {
         viewer: viewerOf(account),
         accountId: account?.id ?? null,
         subscriptions: new Map([[subscriptionKey(subscription), subscription]]),
         send: (m) => write(() => sse.writeSSE({ event: m.event, data: m.payload })),
+        ...(auth && token ? { revalidate: async () => Boolean(await deps.oauth.verify(token)), close: () => end() } : {}),
       };
       const remove = deps.streams.add(listener);
-      const done = new Promise<void>((resolve) => sse.onAbort(resolve));
       // A first comment, so clients see the stream open at once; then one now and then.
       write(() => sse.write(":)\n\n"));
       const heartbeat = setInterval(() => write(() => sse.write(":thump\n\n")), HEARTBEAT_MS);

@@ -19,6 +19,10 @@ export interface StreamListener {
   /** Events with ids below this (made before the listener came) are not sent to it. Set by `add`. */
   since?: string;
   send(message: StreamMessage): void;
+  /** Whether the listener's token still holds (not revoked, its account not suspended); absent for anonymous listeners. */
+  revalidate?(): Promise<boolean>;
+  /** Ends the connection (its token no longer holds). */
+  close?(): void;
 }
 
 /** Decides which listeners hear an event and renders it for each (as each may see it). */
@@ -29,6 +33,8 @@ export interface StreamRouter {
 export interface StreamHubOptions {
   /** How often `stream_events` is read while someone listens (default 300 ms). */
   pollMs?: number;
+  /** How often open connections' tokens are checked again, so a revoked token stops streaming (default 30 s). */
+  recheckMs?: number;
   /** How far back each read looks, so that events committed late are not missed (default 15 s). */
   lookbackMs?: number;
   onError?: (error: unknown) => void;
@@ -52,6 +58,7 @@ export class StreamHub {
   /** Events older than when polling started are never delivered. */
   #start = "";
   #closed = false;
+  #lastRecheck = Date.now();
 
   constructor(
     private readonly store: StreamEventStore,
@@ -99,9 +106,23 @@ export class StreamHub {
     this.#timer.unref?.();
   }
 
+  /** Closes the connections whose token was revoked (or whose account was suspended) since they opened. */
+  async recheck(): Promise<number> {
+    this.#lastRecheck = Date.now();
+    let closed = 0;
+    for (const l of [...this.#listeners]) {
+      if (!l.revalidate || (await l.revalidate().catch(() => true))) continue;
+      this.#listeners.delete(l);
+      l.close?.();
+      closed++;
+    }
+    return closed;
+  }
+
   /** Reads new events and delivers them (the poll loop's step; tests may call it). */
   async pollOnce(): Promise<void> {
     if (this.#listeners.size === 0) return;
+    if (Date.now() - this.#lastRecheck >= (this.options.recheckMs ?? 30_000)) await this.recheck();
     const lookback = idAt(Date.now() - this.#lookbackMs);
     const from = lookback > this.#start ? lookback : this.#start;
     const events = await this.store.since(from);

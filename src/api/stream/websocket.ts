@@ -71,11 +71,11 @@ export function streamingUpgradeHandler(deps: StreamingSocketDeps): ((req: Incom
           throw error;
         }
       }
-      wss.handleUpgrade(req, socket, head, (ws) => connected(ws, auth, who, first));
+      wss.handleUpgrade(req, socket, head, (ws) => connected(ws, auth, who, first, token));
     })().catch(() => refuse(socket, 400, "Bad request"));
   };
 
-  const connected = (ws: WebSocket, auth: TokenInfo | undefined, who: Parameters<typeof parseSubscription>[2], first?: Subscription) => {
+  const connected = (ws: WebSocket, auth: TokenInfo | undefined, who: Parameters<typeof parseSubscription>[2], first?: Subscription, token?: string) => {
     const account = auth?.account ?? null;
     const listener: StreamListener = {
       viewer: viewerOf(account),
@@ -84,6 +84,12 @@ export function streamingUpgradeHandler(deps: StreamingSocketDeps): ((req: Incom
       send: (m) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
       },
+      ...(auth && token
+        ? {
+            revalidate: async () => Boolean(await deps.oauth.verify(token)),
+            close: () => ws.close(1008, "The access token is no longer valid"),
+          }
+        : {}),
     };
     const remove = deps.streams.add(listener);
     const error = (status: number, message: string) => {
