@@ -155,6 +155,9 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.redirect(urls.postPage(username, id).pathname, 302);
   });
 
-  app.route("/", webRoutes(deps));
+  const web = webRoutes(deps);
+  app.route("/", web);
+  // A page asked for by a browser that nothing answered (an unknown path, a missing image): the web app's "not found" page.
+  app.notFound((c) => (c.req.method === "GET" && (c.req.header("Accept") ?? "").includes("text/html") ? web.fetch(c.req.raw, c.env) : c.text("404 Not Found", 404)));
   return app;
 }

@@ -1,14 +1,15 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createOAuthAPIClient, createRestAPIClient, createStreamingAPIClient, MastoHttpError, type mastodon } from "masto";
 import generator, { type Entity, type MegalodonInterface, NotificationType, type WebSocketInterface } from "megalodon";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiToken } from "../helpers/api.ts";
 import { type ListeningPictor, startCallbackServer, startListeningPictor } from "../helpers/api-server.ts";
+import { HAS_BROWSER, launchChromium } from "../helpers/browser.ts";
 import { waitFor } from "../helpers/pictor.ts";
 
 /*
@@ -20,9 +21,8 @@ import { waitFor } from "../helpers/pictor.ts";
  * test (SQLite, or PostgreSQL with TEST_DATABASE_URL).
  */
 
-const CHROMIUM = "/usr/bin/chromium";
 // CI installs Debian's chromium (.ci/run); elsewhere the sign-in needs it too, but may be skipped without it.
-const BROWSER = existsSync(CHROMIUM) || Boolean(process.env.CI);
+const BROWSER = HAS_BROWSER;
 const PASSWORD = "correct horse battery";
 const SCOPES = ["read", "write", "follow", "push"];
 
@@ -36,10 +36,7 @@ beforeAll(async () => {
   server = await startListeningPictor({ GENERATION_DAILY_LIMIT: "50" });
   callback = await startCallbackServer();
   if (BROWSER) {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
   }
 }, 120_000);
 

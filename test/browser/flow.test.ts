@@ -1,22 +1,17 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Note } from "@fedify/vocab";
-import { serve } from "@hono/node-server";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { noteToRemotePost } from "../../federation/mappers/note.ts";
 import type { Pictor } from "../../src/app.ts";
-import { startTestPictor } from "../helpers/pictor.ts";
-import { freePort } from "../helpers/net.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = resolve(import.meta.dirname, "../../test-artifacts");
+import { type ListeningPictor, startListeningPictor } from "../helpers/api-server.ts";
+import { ARTIFACTS, HAS_BROWSER, launchChromium } from "../helpers/browser.ts";
 
 
 // CI installs Debian's chromium (.ci/run); elsewhere these tests need it too, but may be skipped without it.
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("in a real browser", { timeout: 120_000 }, () => {
+describe.skipIf(!HAS_BROWSER)("in a real browser", { timeout: 120_000 }, () => {
   let pictor: Pictor & { stop(): Promise<void> };
-  let server: ReturnType<typeof serve>;
+  let server: ListeningPictor;
   let browser: Browser;
   let page: Page;
   let origin: string;
@@ -24,15 +19,9 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("in a real browser", {
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
-    pictor = await startTestPictor({ PUBLIC_URL: origin });
-    server = serve({ fetch: pictor.http.fetch, port, hostname: "127.0.0.1" });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    server = await startListeningPictor();
+    ({ pictor, origin } = server);
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     page.on("dialog", async (d) => {
       dialogs.push(d.message());
@@ -42,8 +31,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)("in a real browser", {
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((r) => server?.close(r));
-    await pictor?.stop();
+    await server?.close();
   });
 
   it("sets up the instance, generates, posts, sees the post, likes and remixes it, and logs out", async () => {

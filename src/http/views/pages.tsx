@@ -1,6 +1,7 @@
 import { VISIBILITIES } from "../../domain/visibility.ts";
 import type { JobStatus } from "../../domain/generations.ts";
 import type { AccountSummary, NotificationItemView, TimelineItemView, ViewLinks } from "../../read/views.ts";
+import { readableDate } from "./format.ts";
 import { Layout, type PageContext } from "./layout.tsx";
 import { PostCard } from "./post.tsx";
 
@@ -15,6 +16,8 @@ export function FeedPage(props: {
   nextCursor: string | null;
   tabs?: Array<{ href: string; label: string; current: boolean }>;
   aside?: unknown;
+  /** What to say, and where to go next, when there is nothing to show. */
+  empty?: unknown;
 }) {
   return (
     <Layout title={props.title} ctx={props.ctx}>
@@ -29,7 +32,7 @@ export function FeedPage(props: {
         </nav>
       ) : null}
       {props.aside as never}
-      {props.entries.length === 0 ? <p class="muted">Nothing here yet.</p> : null}
+      {props.entries.length === 0 ? <div class="card empty">{(props.empty as never) ?? <EmptyDefault ctx={props.ctx} />}</div> : null}
       {props.entries.map((e) => (
         <PostCard post={e.post} ctx={props.ctx} boostedBy={e.boostedBy} />
       ))}
@@ -39,6 +42,51 @@ export function FeedPage(props: {
         </p>
       ) : null}
     </Layout>
+  );
+}
+
+/** The next step from an empty page: make something (or log in first), or look around. */
+export function NextSteps(props: { signedIn: boolean; create?: string }) {
+  return (
+    <p class="actions">
+      {props.signedIn ? (
+        <a class="button primary" href="/create">
+          {props.create ?? "Create an image"}
+        </a>
+      ) : (
+        <a class="button primary" href="/login">
+          Log in
+        </a>
+      )}
+      <a class="button" href="/explore">
+        Explore posts
+      </a>
+    </p>
+  );
+}
+
+function EmptyDefault(props: { ctx: PageContext }) {
+  return (
+    <>
+      <p>Nothing here yet.</p>
+      <NextSteps signedIn={Boolean(props.ctx.viewer)} />
+    </>
+  );
+}
+
+/** An empty page's message with the next steps as buttons (the first one primary). */
+export function Empty(props: { message: string; steps: Array<{ href: string; label: string }> }) {
+  return (
+    <>
+      <p>{props.message}</p>
+      <p class="actions">
+        {props.steps.map((s, i) => (
+          <a class={i === 0 ? "button primary" : "button"} href={s.href}>
+            {s.label}
+          </a>
+        ))}
+      </p>
+    </>
   );
 }
 
@@ -147,18 +195,30 @@ export function JobPage(props: { ctx: PageContext; status: JobStatus; links: Vie
           <input type="hidden" name="job" value={job.id} />
           {props.reply ? <input type="hidden" name="reply" value={props.reply} /> : null}
           {props.quote ? <input type="hidden" name="quote" value={props.quote} /> : null}
-          <div class="choices">
-            {media.map((m) => (
-              <div>
-                <label>
-                  <input type="checkbox" name="media" value={m.id} checked={!v.media || v.media.split(",").includes(m.id)} /> Post this image
-                </label>
-                <img src={props.links.media.thumb(m)} alt={m.alt || job.prompt} width={m.width ?? undefined} height={m.height ?? undefined} />
-                <label for={`alt_${m.id}`}>Alt text</label>
-                <input id={`alt_${m.id}`} name={`alt_${m.id}`} type="text" value={v[`alt_${m.id}`] ?? ""} maxlength={1500} aria-describedby="alt-hint" placeholder="Describe the image for people who cannot see it" />
-              </div>
-            ))}
-          </div>
+          <fieldset class="choices-set">
+            <legend>Choose the images to post</legend>
+            <div class={media.length === 1 ? "choices one" : "choices"}>
+              {media.map((m, i) => {
+                const full = props.links.media.full(m);
+                const thumb = props.links.media.thumb(m);
+                // The thumbnail (400 px) where the tile is small, the WebP where it is drawn larger or on dense screens.
+                const thumbW = m.width && m.height ? Math.round((m.width * Math.min(1, 400 / Math.max(m.width, m.height)))) : null;
+                const fullW = m.width && m.height ? Math.round(m.width * Math.min(1, 2048 / Math.max(m.width, m.height))) : null;
+                const srcset = thumbW && fullW && fullW > thumbW && full !== thumb ? `${thumb} ${thumbW}w, ${full} ${fullW}w` : undefined;
+                return (
+                  <div class="choice">
+                    <input class="pick" type="checkbox" id={`pick_${m.id}`} name="media" value={m.id} checked={!v.media || v.media.split(",").includes(m.id)} />
+                    <label class="tile" for={`pick_${m.id}`}>
+                      <img src={thumb} srcset={srcset} sizes={srcset ? (media.length === 1 ? "(max-width: 30rem) calc(100vw - 4rem), 24rem" : "(max-width: 44rem) calc(50vw - 3rem), 19rem") : undefined} alt={m.alt || job.prompt} width={m.width ?? undefined} height={m.height ?? undefined} />
+                      <span class="tile-check">Post image {i + 1}</span>
+                    </label>
+                    <label class="alt-label" for={`alt_${m.id}`}>Alt text for image {i + 1}</label>
+                    <input id={`alt_${m.id}`} name={`alt_${m.id}`} type="text" value={v[`alt_${m.id}`] ?? ""} maxlength={1500} aria-describedby="alt-hint" placeholder="Describe the image for people who cannot see it" />
+                  </div>
+                );
+              })}
+            </div>
+          </fieldset>
           <p id="alt-hint" class="muted">
             Alt text left empty is filled from the prompt only when the prompt is shown; with the prompt hidden, write it yourself.
           </p>
@@ -227,7 +287,11 @@ export function NotificationsPage(props: { ctx: PageContext; items: Notification
       <p>
         <a href="/follow-requests">Follow requests{props.pendingRequests ? ` (${props.pendingRequests})` : ""}</a>
       </p>
-      {props.items.length === 0 ? <p class="muted">No notifications yet.</p> : null}
+      {props.items.length === 0 ? (
+        <div class="card empty">
+          <Empty message="No notifications yet. Likes, boosts, replies and new followers show up here." steps={[{ href: "/create", label: "Create an image" }, { href: "/explore", label: "Find people to follow" }]} />
+        </div>
+      ) : null}
       <ul>
         {props.items.map((n) => (
           <li class={n.read ? "muted" : undefined}>
@@ -239,7 +303,7 @@ export function NotificationsPage(props: { ctx: PageContext; items: Notification
               </>
             ) : null}{" "}
             <time class="muted" datetime={n.createdAt}>
-              {n.createdAt.slice(0, 16).replace("T", " ")}
+              {readableDate(n.createdAt)}
             </time>
             {n.followRequestId ? (
               <>
@@ -270,7 +334,7 @@ export function FollowRequestsPage(props: { ctx: PageContext; requests: Array<{ 
           <li>
             <a href={r.account.path}>{r.account.displayName}</a> <span class="handle">@{r.account.acct}</span>{" "}
             <time class="muted" datetime={r.createdAt}>
-              {r.createdAt.slice(0, 16).replace("T", " ")}
+              {readableDate(r.createdAt)}
             </time>{" "}
             <AnswerRequest ctx={props.ctx} id={r.id} who={r.account.acct} back="/follow-requests" />
           </li>

@@ -1,5 +1,6 @@
 import { raw } from "hono/html";
 import type { AccountSummary, MediaView, PostView, QuoteView } from "../../read/views.ts";
+import { mediaSrcset, readableDate } from "./format.ts";
 import { Layout, type PageContext } from "./layout.tsx";
 
 function ToggleForm(props: { action: string; on: boolean; labels: [string, string]; csrf?: string }) {
@@ -14,8 +15,12 @@ function ToggleForm(props: { action: string; on: boolean; labels: [string, strin
   );
 }
 
-/** An image, or — a remote one that could not be fetched — a link to it with its alt text. */
-function Picture(props: { m: MediaView; full?: boolean; sensitive?: boolean }) {
+/**
+ * An image, or — a remote one that could not be fetched — a link to it with its alt text.
+ * `sizes`: how wide it is drawn, for srcset to pick the thumbnail or the full WebP.
+ * `open`: a link to the full image around it (APP_JS opens it in a viewer).
+ */
+function Picture(props: { m: MediaView; full?: boolean; sensitive?: boolean; sizes?: string; open?: boolean }) {
   const { m } = props;
   if (m.unavailable) {
     return (
@@ -24,7 +29,26 @@ function Picture(props: { m: MediaView; full?: boolean; sensitive?: boolean }) {
       </a>
     );
   }
-  return <img src={props.full ? m.url : m.thumbUrl} alt={m.alt} width={m.width ?? undefined} height={m.height ?? undefined} loading="lazy" class={props.sensitive ? "sensitive" : undefined} />;
+  const srcset = props.sizes ? mediaSrcset(m) : undefined;
+  const img = (
+    <img
+      src={props.full || (props.sizes && !srcset) ? m.url : m.thumbUrl}
+      srcset={srcset}
+      sizes={srcset ? props.sizes : undefined}
+      alt={m.alt}
+      width={m.width ?? undefined}
+      height={m.height ?? undefined}
+      loading="lazy"
+      decoding="async"
+      class={props.sensitive ? "sensitive" : undefined}
+    />
+  );
+  if (!props.open) return img;
+  return (
+    <a class="media-open" href={m.url} data-viewer data-alt={m.alt} aria-label={m.alt ? `Open the image full size: ${m.alt}` : "Open the image full size"}>
+      {img}
+    </a>
+  );
 }
 
 const QUOTE_STATE_TEXT = {
@@ -75,17 +99,34 @@ export function Quote(props: { quote: QuoteView; local: boolean }) {
 export function PostCard(props: { post: PostView; ctx: PageContext; full?: boolean; boostedBy?: AccountSummary | null }) {
   const { post } = props;
   const { author } = post;
-  const figure = (
-    <figure class="post-media">
+  // One image spans the card (main is at most 44rem, the card's padding 2rem); two or more share it.
+  const count = post.media.length;
+  const sizes = count === 1 ? "(max-width: 44rem) calc(100vw - 4rem), 40rem" : "(max-width: 44rem) calc(50vw - 2rem), 20rem";
+  const figure = count ? (
+    <figure class={count === 1 ? "post-media single" : "post-media"}>
       {post.media.map((m) => (
-        <Picture m={m} full={props.full} />
+        <Picture m={m} sizes={sizes} open />
       ))}
     </figure>
+  ) : null;
+  // A long text is shown folded (after about ten lines) in feeds, with a toggle that works without JavaScript.
+  const long = !props.full && textLength(post.contentHtml) > 600;
+  const content = long ? (
+    <div class="long">
+      <input class="more-toggle sr-only" type="checkbox" id={`more-${post.id}`} />
+      <div class="content folded">{raw(post.contentHtml)}</div>
+      <label class="more" for={`more-${post.id}`}>
+        <span class="when-folded">Show more</span>
+        <span class="when-open">Show less</span>
+      </label>
+    </div>
+  ) : (
+    <div class="content">{raw(post.contentHtml)}</div>
   );
   const body = (
     <>
       {figure}
-      <div class="content">{raw(post.contentHtml)}</div>
+      {content}
       {post.quote ? <Quote quote={post.quote} local={author.isLocal} /> : null}
     </>
   );
@@ -106,7 +147,17 @@ export function PostCard(props: { post: PostView; ctx: PageContext; full?: boole
       ) : (
         body
       )}
-      {post.generated ? <p class="ai-label">🎨 AI-generated{post.models.length ? ` · ${post.models.join(", ")}` : ""}</p> : null}
+      {post.generated ? (
+        <p class="ai-label">
+          <span class="badge">AI-generated</span>
+          {post.models.length ? (
+            <span class="model">
+              <span class="sr-only">with </span>
+              {post.models.join(", ")}
+            </span>
+          ) : null}
+        </p>
+      ) : null}
       {post.prompts.map((p) => (
         <p class="prompt">
           {post.promptPublic ? "Prompt" : "Prompt (hidden: only you see it)"}: <q>{p}</q>
@@ -114,7 +165,7 @@ export function PostCard(props: { post: PostView; ctx: PageContext; full?: boole
       ))}
       <footer class="actions">
         <a href={post.path}>
-          <time datetime={post.publishedAt}>{post.publishedAt.slice(0, 16).replace("T", " ")}</time>
+          <time datetime={post.publishedAt}>{readableDate(post.publishedAt)}</time>
         </a>
         <span class="muted">
           {counted(post.counts.likes, "like")} · {counted(post.counts.boosts, "boost")} · {counted(post.counts.replies, "reply", "replies")}
@@ -169,6 +220,11 @@ export function PostPage(props: { post: PostView; ctx: PageContext; replies: Pos
       ))}
     </Layout>
   );
+}
+
+/** How many characters of text an HTML fragment shows (roughly: tags and entities dropped). */
+function textLength(html: string): number {
+  return html.replace(/<[^>]*>/g, "").replace(/&[#a-z0-9]+;/gi, "x").length;
 }
 
 /** "1 like", "2 likes". */

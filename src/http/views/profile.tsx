@@ -1,6 +1,7 @@
 import { raw } from "hono/html";
 import type { AccountSummary, PostView } from "../../read/views.ts";
 import { Layout, type PageContext } from "./layout.tsx";
+import { NextSteps } from "./pages.tsx";
 
 export function ProfilePage(props: {
   account: AccountSummary;
@@ -63,6 +64,23 @@ export function ProfilePage(props: {
             </button>
           </form>
         ) : null}
+        {ctx.viewer && ctx.viewer.id === account.id ? (
+          // Yourself: settings and logging out (on phones, the header keeps only the search; this page is the "Me" tab).
+          <div class="actions own">
+            <a class="button" href="/settings">
+              Settings
+            </a>
+            {ctx.viewer.is_admin ? (
+              <a class="button" href="/admin">
+                Admin
+              </a>
+            ) : null}
+            <form method="post" action="/logout">
+              <input type="hidden" name="_csrf" value={ctx.csrf} />
+              <button type="submit">Log out</button>
+            </form>
+          </div>
+        ) : null}
         {props.relation ? (
           <div class="actions">
             <form method="post" action="/mute" data-inline>
@@ -96,6 +114,18 @@ export function ProfilePage(props: {
             </a>
           ))}
       </section>
+      {!props.posts.some((p) => p.media.length) && !props.nextCursor ? (
+        <div class="card empty">
+          {ctx.viewer && ctx.viewer.id === account.id ? (
+            <>
+              <p>You have not posted yet.</p>
+              <NextSteps signedIn create="Create your first image" />
+            </>
+          ) : (
+            <p>{name} has not posted any images yet{account.isLocal ? "" : " that reached this server"}.</p>
+          )}
+        </div>
+      ) : null}
       {props.nextCursor ? (
         <p>
           <a href={`?cursor=${encodeURIComponent(props.nextCursor)}`}>Older posts</a>
@@ -105,11 +135,31 @@ export function ProfilePage(props: {
   );
 }
 
-export function NotFoundPage(props: { ctx: PageContext; what: string }) {
+export function NotFoundPage(props: { ctx: PageContext; what: string; title?: string }) {
+  return <ErrorPage ctx={props.ctx} title={props.title ?? "Not found"} message={props.what} />;
+}
+
+/** An error inside the layout, with a way on: back to the start (or to where the form was, with `back`). */
+export function ErrorPage(props: { ctx: PageContext; title: string; message: string; back?: string }) {
   return (
-    <Layout title="Not found" ctx={props.ctx}>
-      <h1>Not found</h1>
-      <p>{props.what}</p>
+    <Layout title={props.title} ctx={props.ctx}>
+      <section class="card error-page">
+        <h1>{props.title}</h1>
+        <p>{props.message}</p>
+        <p class="actions">
+          {props.back ? (
+            <a class="button primary" href={props.back}>
+              Go back
+            </a>
+          ) : null}
+          <a class={props.back ? "button" : "button primary"} href="/">
+            Go to the home page
+          </a>
+          <a class="button" href="/explore">
+            Explore
+          </a>
+        </p>
+      </section>
     </Layout>
   );
 }

@@ -10,11 +10,12 @@ import type { TimelinePage } from "../../read/timelines.ts";
 import type { AccountRow, Visibility } from "../../storage/schema.ts";
 import type { HttpDeps } from "../app.tsx";
 import type { PageContext } from "../views/layout.tsx";
-import { CreatePage, FeedPage, FollowRequestsPage, FormPage, JobPage, NotificationsPage } from "../views/pages.tsx";
+import { CreatePage, Empty, FeedPage, FollowRequestsPage, FormPage, JobPage, NotificationsPage } from "../views/pages.tsx";
 import { PostPage } from "../views/post.tsx";
 import { accountSummary, type MediaLinks, notificationView, type PostView, postView, type TimelineItemView, type ViewLinks } from "../../read/views.ts";
-import { NotFoundPage, ProfilePage } from "../views/profile.tsx";
+import { ErrorPage, NotFoundPage, ProfilePage } from "../views/profile.tsx";
 import { APP_CSS, APP_JS } from "./assets.ts";
+import { iconPng, faviconIco, ICON_SVG, manifest } from "./icons.ts";
 import { localMediaLinks, pageLinks } from "./page-links.ts";
 import { registerSettings } from "./settings.tsx";
 import { consentFormActions, oauthPages } from "./oauth.tsx";
@@ -34,9 +35,29 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   /** Links for a page showing these posts and accounts: remote images from their cached copies here (asked for when missing). */
   const linksFor = (items: PostDetails[], people: AccountRow[] = [], full = false) => pageLinks(links, urls, deps.remoteMedia, items, people, { full });
   const app = new Hono<WebEnv>();
+  /** Where a form asks to return: a path on this origin (a `back` field or the Referer), else `fallback`. */
+  function backTo(raw: string | undefined, fallback: string): string {
+    let path = raw ?? "";
+    if (/^https?:\/\//i.test(path)) {
+      try {
+        const u = new URL(path);
+        path = u.origin === urls.origin.origin ? `${u.pathname}${u.search}${u.hash}` : "";
+      } catch {
+        path = "";
+      }
+    }
+    const safe = safeNext(path, urls.origin);
+    return safe === "/" && path !== "/" ? fallback : safe;
+  }
 
   app.get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=3600" }));
   app.get("/assets/app.js", (c) => c.body(APP_JS, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600" }));
+  // The icon (SVG, and PNG/ICO drawn from it once) and the web app manifest.
+  const icon = { "Cache-Control": "public, max-age=86400" };
+  app.get("/favicon.svg", (c) => c.body(ICON_SVG, 200, { "Content-Type": "image/svg+xml", ...icon }));
+  app.get("/favicon.ico", async (c) => c.body(new Uint8Array(await faviconIco()), 200, { "Content-Type": "image/x-icon", ...icon }));
+  app.get("/:file{icon-(?:192|512)\\.png}", async (c) => c.body(new Uint8Array(await iconPng(c.req.param("file").includes("512") ? 512 : 192)), 200, { "Content-Type": "image/png", ...icon }));
+  app.get("/manifest.webmanifest", (c) => c.body(JSON.stringify(manifest(config.instanceName)), 200, { "Content-Type": "application/manifest+json", ...icon }));
 
   // The OAuth consent page's form may end at the app's redirect URI (set after the security headers).
   const formActions = consentFormActions();
@@ -56,7 +77,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
       referrerPolicy: "same-origin",
     }),
   );
-  app.use(sessionMiddleware(sessions, secure));
+  app.use(sessionMiddleware(sessions, secure, async (c, message) => c.html(<ErrorPage ctx={await ctx(c)} title="The form expired" message={message} back={backTo(c.req.header("Referer"), "") || undefined} />, 403)));
 
   const ctx = async (c: C): Promise<PageContext> => {
     const viewer = c.get("viewer");
@@ -66,8 +87,14 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
       csrf: c.get("csrf"),
       nonce: c.get("secureHeadersNonce"),
       unread: viewer ? await notifications.countUnread(viewer.id) : 0,
+      path: c.req.path,
     };
   };
+  /** A refused action: the message for the small script (a fetch), else a page with a way back. */
+  const failed = async (c: C, message: string, status: number, back?: string) =>
+    c.req.header("X-Requested-With") === "fetch"
+      ? c.text(message, status as 400)
+      : c.html(<ErrorPage ctx={await ctx(c)} title="That did not work" message={message} back={back ?? (backTo(c.req.header("Referer"), "") || undefined)} />, status as 400);
   const notFound = async (c: C, what = "Nothing lives at this address.") => c.html(<NotFoundPage ctx={await ctx(c)} what={what} />, 404);
   const signedIn = (c: C): LocalAccount | Response => c.get("viewer") ?? c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
   /** Posts as the signed-in viewer (or anonymous) sees them, with what they liked and boosted. */
@@ -90,7 +117,17 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     if ((await accounts.countLocal()) === 0) return c.redirect("/setup", 303);
     const viewer = c.get("viewer");
     if (!viewer) return c.redirect("/explore", 303);
-    return feed(c, "Home", await timelines.home(viewerOf(viewer), { cursor: c.req.query("cursor") }));
+    return feed(c, "Home", await timelines.home(viewerOf(viewer), { cursor: c.req.query("cursor") }), {
+      empty: (
+        <Empty
+          message="Your home feed is empty. Posts of the people you follow, and your own, show up here."
+          steps={[
+            { href: "/create", label: "Create an image" },
+            { href: "/explore", label: "Find people to follow" },
+          ]}
+        />
+      ),
+    });
   });
 
   /** A username and password form; `values.invite` and `values.next` travel along as hidden fields. */
@@ -185,6 +222,19 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     const page = tab === "federated" ? await timelines.federated(who, { cursor: c.req.query("cursor") }) : await timelines.local(who, { cursor: c.req.query("cursor") });
     const trending = await reader.trendingTags(10);
     return feed(c, "Explore", page, {
+      empty: (
+        <Empty
+          message={tab === "local" ? "No one here has posted publicly yet." : "No posts from other servers yet: they arrive when people here follow someone elsewhere."}
+          steps={
+            c.get("viewer")
+              ? [
+                  { href: "/create", label: "Create the first image" },
+                  ...(tab === "local" ? [{ href: "/explore?tab=federated", label: "See other servers" }] : [{ href: "/search", label: "Search for @user@host" }]),
+                ]
+              : [{ href: "/login", label: "Log in" }]
+          }
+        />
+      ),
       tabs: [
         { href: "/explore", label: "Local", current: tab === "local" },
         { href: "/explore?tab=federated", label: "Federated", current: tab === "federated" },
@@ -198,7 +248,11 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
       ) : null,
     });
   });
-  app.get("/tags/:tag", async (c) => feed(c, `#${c.req.param("tag")}`, await timelines.hashtag(viewerOf(c.get("viewer")), c.req.param("tag"), { cursor: c.req.query("cursor") })));
+  app.get("/tags/:tag", async (c) =>
+    feed(c, `#${c.req.param("tag")}`, await timelines.hashtag(viewerOf(c.get("viewer")), c.req.param("tag"), { cursor: c.req.query("cursor") }), {
+      empty: <Empty message={`No posts with #${c.req.param("tag")} yet.`} steps={[...(c.get("viewer") ? [{ href: "/create", label: "Create one" }] : []), { href: "/explore", label: "Explore posts" }]} />,
+    }),
+  );
 
   // Profiles (local /@alice and remote /@bob@host), their posts, and their feeds.
   app.get("/:handle{@[A-Za-z0-9_]+(?:@[A-Za-z0-9.-]+)?(?:\\.atom)?}", async (c) => {
@@ -346,20 +400,6 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   // Interactions: plain forms, or JSON for the small script.
   const answer = (c: C, back: string, state: { pressed: boolean; label: string; next: string }) =>
     c.req.header("X-Requested-With") === "fetch" ? c.json(state) : c.redirect(back, 303);
-  /** Where a form asks to return: a path on this origin (a `back` field or the Referer), else `fallback`. */
-  const backTo = (raw: string | undefined, fallback: string) => {
-    let path = raw ?? "";
-    if (/^https?:\/\//i.test(path)) {
-      try {
-        const u = new URL(path);
-        path = u.origin === urls.origin.origin ? `${u.pathname}${u.search}${u.hash}` : "";
-      } catch {
-        path = "";
-      }
-    }
-    const safe = safeNext(path, urls.origin);
-    return safe === "/" && path !== "/" ? fallback : safe;
-  };
   for (const type of ["like", "boost"] as const) {
     app.post(`/posts/:id/${type}`, async (c) => {
       const viewer = signedIn(c);
@@ -371,7 +411,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
         if (undo) await interactions.undo(type, viewer, details);
         else await interactions.act(type, viewer, details);
       } catch (error) {
-        if (error instanceof DomainError) return c.text(error.message, error.status);
+        if (error instanceof DomainError) return failed(c, error.message, error.status);
         throw error;
       }
       const labels = type === "like" ? ["Like", "Liked"] : ["Boost", "Boosted"];
@@ -392,7 +432,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
       const row = await follows.follow(viewer, target);
       return answer(c, back, { pressed: true, label: row.state === "accepted" ? "Following" : "Requested", next: "unfollow" });
     } catch (error) {
-      if (error instanceof DomainError) return c.text(error.message, error.status);
+      if (error instanceof DomainError) return failed(c, error.message, error.status);
       throw error;
     }
   });
@@ -413,7 +453,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
         const labels = kind === "block" ? ["Block", "Blocked"] : ["Mute", "Muted"];
         return answer(c, back, { pressed: !undo, label: labels[undo ? 0 : 1], next: undo ? "do" : "undo" });
       } catch (error) {
-        if (error instanceof DomainError) return c.text(error.message, error.status);
+        if (error instanceof DomainError) return failed(c, error.message, error.status);
         throw error;
       }
     });
@@ -478,6 +518,8 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   app.route("/", oauthPages(deps, { ctx, notFound, signedIn, media }, formActions));
 
   app.notFound(async (c) => notFound(c));
+  // Whatever else a browser asks for ends here (the app also sends its own unanswered page requests here): a page, not bare text.
+  app.get("*", async (c, next) => ((c.req.header("Accept") ?? "").includes("text/html") ? notFound(c) : next()));
   return app;
 }
 

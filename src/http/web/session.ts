@@ -24,7 +24,12 @@ const ANON_COOKIE = "pictor_csrf";
  * state-changing request must echo it (form field `_csrf` or header
  * `X-CSRF-Token`), or it is refused with 403.
  */
-export function sessionMiddleware(sessions: SessionService, secure: boolean): MiddlewareHandler<WebEnv> {
+export function sessionMiddleware(
+  sessions: SessionService,
+  secure: boolean,
+  /** How a refused form is answered to a person (a page with a way back); scripts always get the plain text. */
+  rejected?: (c: Context<WebEnv>, message: string) => Response | Promise<Response>,
+): MiddlewareHandler<WebEnv> {
   return async (c, next) => {
     const token = getCookie(c, SESSION_COOKIE);
     const viewer = (await sessions.account(token)) ?? null;
@@ -51,7 +56,10 @@ export function sessionMiddleware(sessions: SessionService, secure: boolean): Mi
           sent = typeof body._csrf === "string" ? body._csrf : undefined;
         }
       }
-      if (!sent || sent !== csrf) return c.text("The form expired or came from another site (CSRF check failed). Reload the page and try again.", 403);
+      if (!sent || sent !== csrf) {
+        const message = "The form expired or came from another site (CSRF check failed). Reload the page and try again.";
+        return rejected && c.req.header("X-Requested-With") !== "fetch" ? rejected(c, message) : c.text(message, 403);
+      }
     }
     await next();
   };

@@ -7,6 +7,7 @@ import type { AccountRow, MediaRow, Visibility } from "../../storage/schema.ts";
 import type { HttpDeps } from "../app.tsx";
 import { Layout, type PageContext } from "../views/layout.tsx";
 import { Csrf } from "../views/pages.tsx";
+import { ErrorPage } from "../views/profile.tsx";
 import { formatBytes } from "../../net/errors.ts";
 import type { MediaLinks } from "../../read/views.ts";
 import { QueueSection, registerQueueAdmin } from "./admin-queues.tsx";
@@ -189,13 +190,16 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
   });
 
   // Admin: accounts (suspend), domain blocks, reports.
-  const admin = (c: C): LocalAccount | Response => {
+  const admin = async (c: C): Promise<LocalAccount | Response> => {
     const viewer = h.signedIn(c);
     if (viewer instanceof Response) return viewer;
-    return viewer.is_admin ? viewer : c.text("Admins only", 403);
+    if (viewer.is_admin) return viewer;
+    return c.html(<ErrorPage ctx={await h.ctx(c)} title="Admins only" message="Only the administrators of this instance can open this page." />, 403);
   };
+  /** An admin form refused (a domain that is not one, a limit out of range): a page with the way back to /admin. */
+  const adminError = async (c: C, message: string) => c.html(<ErrorPage ctx={await h.ctx(c)} title="That did not work" message={message} back="/admin" />, 422);
   app.get("/admin", async (c) => {
-    const viewer = admin(c);
+    const viewer = await admin(c);
     if (viewer instanceof Response) return viewer;
     const [locals, blocks, reports, registrations, limits, cache, letters, outbox] = await Promise.all([
       accounts.listLocal(),
@@ -312,7 +316,7 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
   });
   registerQueueAdmin(app, deps, h);
   app.post("/admin/accounts/:username/:action{suspend|unsuspend}", async (c) => {
-    const viewer = admin(c);
+    const viewer = await admin(c);
     if (viewer instanceof Response) return viewer;
     const target = await accounts.getLocalByUsername(c.req.param("username"));
     if (!target || target.id === viewer.id) return h.notFound(c, "No such account.");
@@ -320,54 +324,54 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
     return c.redirect("/admin", 303);
   });
   app.post("/admin/domain-blocks", async (c) => {
-    const viewer = admin(c);
+    const viewer = await admin(c);
     if (viewer instanceof Response) return viewer;
     const body = await c.req.parseBody();
     try {
       await moderation.blockDomain(str(body.domain), str(body.reason));
     } catch (error) {
-      if (error instanceof DomainError) return c.text(error.message, 422);
+      if (error instanceof DomainError) return adminError(c, error.message);
       throw error;
     }
     return c.redirect("/admin", 303);
   });
   app.post("/admin/domain-blocks/remove", async (c) => {
-    const viewer = admin(c);
+    const viewer = await admin(c);
     if (viewer instanceof Response) return viewer;
     await moderation.unblockDomain(ModerationService.normalizeDomain(str((await c.req.parseBody()).domain)));
     return c.redirect("/admin", 303);
   });
   app.post("/admin/registrations", async (c) => {
-    const viewer = admin(c);
+    const viewer = await admin(c);
     if (viewer instanceof Response) return viewer;
     try {
       await deps.instance.setRegistrations(str((await c.req.parseBody()).registrations));
     } catch (error) {
-      if (error instanceof DomainError) return c.text(error.message, 422);
+      if (error instanceof DomainError) return adminError(c, error.message);
       throw error;
     }
     return c.redirect("/admin", 303);
   });
   app.post("/admin/invites", async (c) => {
-    const viewer = admin(c);
+    const viewer = await admin(c);
     if (viewer instanceof Response) return viewer;
     const code = await deps.instance.createInvite(viewer.id);
     return c.redirect(`/admin?invite=${encodeURIComponent(code)}`, 303);
   });
   app.post("/admin/limits", async (c) => {
-    const viewer = admin(c);
+    const viewer = await admin(c);
     if (viewer instanceof Response) return viewer;
     const body = await c.req.parseBody();
     try {
       await deps.instance.setGenerationLimits({ maxConcurrent: Number(str(body.max_concurrent)), dailyImages: Number(str(body.daily_images)) });
     } catch (error) {
-      if (error instanceof DomainError) return c.text(error.message, 422);
+      if (error instanceof DomainError) return adminError(c, error.message);
       throw error;
     }
     return c.redirect("/admin", 303);
   });
   app.post("/admin/reports/:id/resolve", async (c) => {
-    const viewer = admin(c);
+    const viewer = await admin(c);
     if (viewer instanceof Response) return viewer;
     await moderation.resolveReport(c.req.param("id"));
     return c.redirect("/admin", 303);
