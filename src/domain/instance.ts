@@ -86,3 +86,8 @@ export class InstanceService {
     if (Number(r.numUpdatedRows) !== 1) throw new DomainError(409, "This invitation is used up or expired.", "invite_spent");
   }
 }
+
+/** What the instance says about itself, on its landing page and to apps. */
+export function instanceDescription(name: string): string {
+  return `${name} is a Pictor server: a place to make, share and remix AI-generated images on the fediverse.`;
+}

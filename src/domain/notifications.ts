@@ -128,6 +128,7 @@ export class NotificationService {
         "accounts.domain as a_domain",
         "accounts.display_name as a_display_name",
         "accounts.url as a_url",
+        "accounts.avatar_url as a_avatar_url",
       ])
       .where("notifications.account_id", "=", accountId)
       // Notifications from accounts the reader blocks, mutes or may not see (suspended, blocked domains) stay hidden.
@@ -137,9 +138,10 @@ export class NotificationService {
     if (opts.cursor) q = q.where("notifications.id", "<", opts.cursor);
     if (opts.unreadOnly) q = q.where("notifications.read_at", "is", null);
     const rows = await q.execute();
-    const items = rows.slice(0, limit).map(({ a_iri, a_username, a_domain, a_display_name, a_url, ...n }) => ({
+    const items = rows.slice(0, limit).map(({ a_iri, a_username, a_domain, a_display_name, a_url, a_avatar_url, ...n }) => ({
       ...n,
-      actor: { id: n.actor_id, iri: a_iri, username: a_username, domain: a_domain, display_name: a_display_name, url: a_url } as AccountRow,
+      // The avatar too: pages show it beside the name.
+      actor: { id: n.actor_id, iri: a_iri, username: a_username, domain: a_domain, display_name: a_display_name, url: a_url, avatar_url: a_avatar_url } as AccountRow,
     }));
     return { items, nextCursor: rows.length > limit ? items[limit - 1].id : null };
   }

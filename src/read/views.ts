@@ -112,6 +112,8 @@ export interface PostView {
   models: string[];
   generated: boolean;
   inReplyToIri: string | null;
+  /** The post it answers, when the viewer may see that one (set by the page that shows it). */
+  replyTo?: { path: string; acct: string } | null;
   quoteIri: string | null;
   /** What it quotes, how far that is approved, and the card when it may be drawn. */
   quote: QuoteView | null;
@@ -215,8 +217,8 @@ export function plainText(html: string, max = 300): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** The card of a quoted post (which the viewer may see). Pure. */
-function quoteCard(d: PostDetails, links: ViewLinks): QuoteCardView {
+/** The card of a quoted post (or of one being answered or remixed), which the viewer may see. Pure. */
+export function quoteCard(d: PostDetails, links: ViewLinks): QuoteCardView {
   const isLocal = d.author.domain === null;
   const first = d.media[0];
   return {

@@ -80,8 +80,10 @@ describe.skipIf(!HAS_BROWSER)("in a real browser", { timeout: 120_000 }, () => {
     await shot("remix");
 
     await page.click("text=Log out");
-    await page.waitForURL(`${origin}/explore`);
+    // Logged out, / is the landing page (it used to jump to /explore).
+    await page.waitForURL(`${origin}/`);
     expect(await page.textContent("header.site")).toContain("Log in");
+    expect(await page.locator("main .landing h1").textContent()).toBe("Pictor");
   });
 
   it("renders a remote post carrying script payloads inert", async () => {

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { instanceDescription } from "../../domain/instance.ts";
 import { MAX_CAPTION, MAX_MEDIA } from "../../domain/posts.ts";
 import { me, user } from "../auth.ts";
 import type { ApiEnv } from "../env.ts";
@@ -24,7 +25,7 @@ export function instanceRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const origin = urls.origin.origin;
   const domain = urls.host;
   const streaming = origin.replace(/^http/, "ws");
-  const description = `${config.instanceName} is a Pictor server: a place to make, share and remix AI-generated images on the fediverse.`;
+  const description = instanceDescription(config.instanceName);
   const thumbnail = `${origin}/assets/missing-header.png`;
 
   const limits = () => ({

@@ -1,9 +1,69 @@
 import { VISIBILITIES } from "../../domain/visibility.ts";
 import type { JobStatus } from "../../domain/generations.ts";
-import type { AccountSummary, NotificationItemView, TimelineItemView, ViewLinks } from "../../read/views.ts";
+import type { AccountSummary, NotificationItemView, PostView, QuoteCardView, TimelineItemView, ViewLinks } from "../../read/views.ts";
 import { readableDate } from "./format.ts";
 import { Layout, type PageContext } from "./layout.tsx";
-import { PostCard } from "./post.tsx";
+import { Avatar, PostCard, Quote } from "./post.tsx";
+
+/** What a create or post form answers or remixes: a small card of that post. */
+export type ContextCard = { kind: "reply" | "remix"; card: QuoteCardView };
+
+function ContextNote(props: { context?: ContextCard }) {
+  if (!props.context) return null;
+  const { kind, card } = props.context;
+  return (
+    <div class="context-card">
+      <p class="muted">
+        {kind === "reply" ? "Replying to " : "Remixing "}
+        <a href={card.author.path}>@{card.author.acct}</a>
+        {kind === "remix" ? ": the result is posted as a quote of it." : ""}
+      </p>
+      <Quote quote={{ iri: card.path, state: "accepted", card }} local={card.author.isLocal} label={kind === "reply" ? "The post you answer" : "The post you remix"} />
+    </div>
+  );
+}
+
+/** The front page for visitors who are not signed in: what this server is, a sample of its images, and the ways in. */
+export function LandingPage(props: { ctx: PageContext; description: string; posts: PostView[]; signup: boolean }) {
+  return (
+    <Layout title={props.ctx.instanceName} ctx={props.ctx}>
+      <section class="card landing">
+        <h1>{props.ctx.instanceName}</h1>
+        <p class="lead">{props.description}</p>
+        <p class="actions">
+          {props.signup ? (
+            <a class="button primary" href="/signup">
+              Sign up
+            </a>
+          ) : null}
+          <a class={props.signup ? "button" : "button primary"} href="/login">
+            Log in
+          </a>
+          <a class="button" href="/explore">
+            Explore
+          </a>
+        </p>
+      </section>
+      {props.posts.length ? (
+        <>
+          <h2>Recently made here</h2>
+          <section class="grid" aria-label="Recent images">
+            {props.posts.map((p) => (
+              <a href={p.path}>
+                {p.media[0].unavailable ? <span class="media-link">{p.media[0].alt || "An image"}</span> : <img src={p.media[0].thumbUrl} alt={p.media[0].alt} loading="lazy" />}
+              </a>
+            ))}
+          </section>
+          <p>
+            <a href="/explore">See all public posts</a>
+          </p>
+        </>
+      ) : (
+        <p class="muted">No public images yet.</p>
+      )}
+    </Layout>
+  );
+}
 
 export function Csrf(props: { ctx: PageContext }) {
   return <input type="hidden" name="_csrf" value={props.ctx.csrf} />;
@@ -90,7 +150,7 @@ export function Empty(props: { message: string; steps: Array<{ href: string; lab
   );
 }
 
-export function FormPage(props: { title: string; ctx: PageContext; action: string; error?: string; intro?: string; hidden?: Record<string, string>; fields: Array<{ name: string; label: string; type?: string; value?: string; autocomplete?: string }>; submit: string }) {
+export function FormPage(props: { title: string; ctx: PageContext; action: string; error?: string; intro?: string; footer?: unknown; hidden?: Record<string, string>; fields: Array<{ name: string; label: string; type?: string; value?: string; autocomplete?: string }>; submit: string }) {
   return (
     <Layout title={props.title} ctx={props.ctx}>
       <form method="post" action={props.action} class="card">
@@ -116,17 +176,18 @@ export function FormPage(props: { title: string; ctx: PageContext; action: strin
             {props.submit}
           </button>
         </p>
+        {props.footer as never}
       </form>
     </Layout>
   );
 }
 
-export function CreatePage(props: { ctx: PageContext; error?: string; prompt?: string; models: readonly string[]; model?: string; size?: string; n?: string; reply?: string; remix?: string; remixOf?: string }) {
+export function CreatePage(props: { ctx: PageContext; error?: string; prompt?: string; models: readonly string[]; model?: string; size?: string; n?: string; reply?: string; remix?: string; remixOf?: string; context?: ContextCard }) {
   return (
     <Layout title="Create" ctx={props.ctx}>
       <form method="post" action="/create" class="card">
         <h1>Create</h1>
-        {props.remixOf ? <p class="muted">Remixing {props.remixOf}: the result is posted as a quote of it.</p> : null}
+        {props.context ? <ContextNote context={props.context} /> : props.remixOf ? <p class="muted">Remixing {props.remixOf}: the result is posted as a quote of it.</p> : null}
         {props.error ? (
           <p class="error" role="alert">
             {props.error}
@@ -167,7 +228,7 @@ export function CreatePage(props: { ctx: PageContext; error?: string; prompt?: s
   );
 }
 
-export function JobPage(props: { ctx: PageContext; status: JobStatus; links: ViewLinks; error?: string; reply?: string; quote?: string; values?: Record<string, string> }) {
+export function JobPage(props: { ctx: PageContext; status: JobStatus; links: ViewLinks; error?: string; reply?: string; quote?: string; values?: Record<string, string>; context?: ContextCard }) {
   const { job, media, elapsedMs } = props.status;
   const running = job.state === "queued" || job.state === "running";
   const v = props.values ?? {};
@@ -193,6 +254,7 @@ export function JobPage(props: { ctx: PageContext; status: JobStatus; links: Vie
           ) : null}
           <Csrf ctx={props.ctx} />
           <input type="hidden" name="job" value={job.id} />
+          <ContextNote context={props.context} />
           {props.reply ? <input type="hidden" name="reply" value={props.reply} /> : null}
           {props.quote ? <input type="hidden" name="quote" value={props.quote} /> : null}
           <fieldset class="choices-set">
@@ -294,8 +356,8 @@ export function NotificationsPage(props: { ctx: PageContext; items: Notification
       ) : null}
       <ul>
         {props.items.map((n) => (
-          <li class={n.read ? "muted" : undefined}>
-            <a href={n.actor.path}>{n.actor.displayName}</a> {NOTIFICATION_TEXT[n.type] ?? n.type}
+          <li class={n.read ? "notification muted" : "notification"}>
+            <Avatar account={n.actor} /> <a href={n.actor.path}>{n.actor.displayName}</a> {NOTIFICATION_TEXT[n.type] ?? n.type}
             {n.postPath ? (
               <>
                 {" "}

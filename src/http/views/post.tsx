@@ -3,6 +3,22 @@ import type { AccountSummary, MediaView, PostView, QuoteView } from "../../read/
 import { mediaSrcset, readableDate } from "./format.ts";
 import { Layout, type PageContext } from "./layout.tsx";
 
+/**
+ * An account's avatar, small and round beside its name (`size` "lg" on its
+ * profile); a neutral placeholder with the name's first letter when it has
+ * none (or it could not be fetched). Decorative: the name is always beside it.
+ */
+export function Avatar(props: { account: AccountSummary; size?: "sm" | "lg" }) {
+  const cls = `avatar avatar-${props.size ?? "sm"}`;
+  if (props.account.avatarUrl) return <img class={cls} src={props.account.avatarUrl} alt="" loading="lazy" decoding="async" />;
+  const letter = [...(props.account.displayName.trim() || props.account.username)][0]?.toUpperCase() ?? "?";
+  return (
+    <span class={`${cls} avatar-none`} aria-hidden="true">
+      {letter}
+    </span>
+  );
+}
+
 function ToggleForm(props: { action: string; on: boolean; labels: [string, string]; csrf?: string }) {
   return (
     <form method="post" action={props.action} data-inline>
@@ -64,7 +80,7 @@ const QUOTE_STATE_TEXT = {
  * line saying why not. Remote posts carry their own "RE:" fallback line, hidden
  * only under a card; a local post's is shown here.
  */
-export function Quote(props: { quote: QuoteView; local: boolean }) {
+export function Quote(props: { quote: QuoteView; local: boolean; label?: string }) {
   const { quote } = props;
   const card = quote.card;
   if (!card) {
@@ -83,7 +99,7 @@ export function Quote(props: { quote: QuoteView; local: boolean }) {
     );
   }
   return (
-    <a class="quote-card" href={card.path} aria-label={`Quoted post by @${card.author.acct}`}>
+    <a class="quote-card" href={card.path} aria-label={`${props.label ?? "Quoted post"} by @${card.author.acct}`}>
       {card.image ? <Picture m={card.image} sensitive={card.sensitive} /> : null}
       <span class="quote-body">
         <span class="quote-author">
@@ -134,11 +150,19 @@ export function PostCard(props: { post: PostView; ctx: PageContext; full?: boole
     // Under a quote card, the post's own "RE:" fallback line is hidden (assets.ts: .has-quote .quote-inline).
     <article class={post.quote?.card ? "card post has-quote" : "card post"}>
       {props.boostedBy ? <p class="muted">🔁 {props.boostedBy.displayName} boosted</p> : null}
-      <header>
+      <header class="post-author">
         <a href={author.path}>
-          <strong>{author.displayName}</strong> <span class="handle">@{author.acct}</span>
+          <Avatar account={author} />
+          <span class="names">
+            <strong>{author.displayName}</strong> <span class="handle">@{author.acct}</span>
+          </span>
         </a>
       </header>
+      {post.replyTo ? (
+        <p class="reply-to muted">
+          Replying to <a href={post.replyTo.path}>@{post.replyTo.acct}</a>
+        </p>
+      ) : null}
       {post.summary ? (
         <details>
           <summary>{post.summary}</summary>
@@ -184,7 +208,116 @@ export function PostCard(props: { post: PostView; ctx: PageContext; full?: boole
           </>
         ) : null}
       </footer>
+      {props.full && props.ctx.viewer?.id === author.id ? <OwnPostControls post={post} ctx={props.ctx} /> : null}
     </article>
+  );
+}
+
+/**
+ * Edit and Delete for the author, on the post's page. Deleting asks first
+ * without JavaScript: the button that deletes is inside a <details>.
+ */
+function OwnPostControls(props: { post: PostView; ctx: PageContext }) {
+  const { post } = props;
+  return (
+    <div class="own-post actions">
+      <a class="button" href={`/posts/${post.id}/edit`}>
+        Edit
+      </a>
+      <details class="confirm-delete">
+        <summary class="button">Delete</summary>
+        <form method="post" action={`/posts/${post.id}/delete`}>
+          <input type="hidden" name="_csrf" value={props.ctx.csrf} />
+          <input type="hidden" name="confirm" value="1" />
+          <p>Delete this post for everyone? This cannot be undone.</p>
+          <button class="danger" type="submit">
+            Delete for good
+          </button>
+        </form>
+      </details>
+    </div>
+  );
+}
+
+/** The author's form to change a post's caption, content warning, sensitivity, prompt display and alt texts. */
+export function EditPostPage(props: { ctx: PageContext; post: PostView; error?: string; values?: Record<string, string> }) {
+  const { post } = props;
+  const v = props.values;
+  const val = (name: string, current: string) => (v ? (v[name] ?? "") : current);
+  const checked = (name: string, current: boolean) => (v ? v[name] === "1" : current);
+  return (
+    <Layout title="Edit post" ctx={props.ctx}>
+      <form method="post" action={`/posts/${post.id}/edit`} class="card">
+        <h1>Edit post</h1>
+        {props.error ? (
+          <p class="error" role="alert">
+            {props.error}
+          </p>
+        ) : null}
+        <input type="hidden" name="_csrf" value={props.ctx.csrf} />
+        {post.media.length ? (
+          <fieldset class="choices-set">
+            <legend>Alt texts</legend>
+            <div class={post.media.length === 1 ? "choices one" : "choices"}>
+              {post.media.map((m, i) => (
+                <div class="choice">
+                  <Picture m={m} />
+                  <label class="alt-label" for={`alt_${m.id}`}>
+                    Alt text for image {i + 1}
+                  </label>
+                  <input id={`alt_${m.id}`} name={`alt_${m.id}`} type="text" value={val(`alt_${m.id}`, m.alt)} maxlength={1500} placeholder="Describe the image for people who cannot see it" />
+                </div>
+              ))}
+            </div>
+          </fieldset>
+        ) : null}
+        <label for="caption">Caption</label>
+        <textarea id="caption" name="caption" rows={4} maxlength={5000}>
+          {val("caption", post.caption ?? "")}
+        </textarea>
+        <label for="summary">Content warning (optional)</label>
+        <input id="summary" name="summary" type="text" value={val("summary", post.summary ?? "")} maxlength={500} />
+        {post.generated ? (
+          <label>
+            <input type="checkbox" name="show_prompt" value="1" checked={checked("show_prompt", post.promptPublic)} /> Show the prompt
+          </label>
+        ) : null}
+        <label>
+          <input type="checkbox" name="sensitive" value="1" checked={checked("sensitive", post.sensitive)} /> Mark the images sensitive
+        </label>
+        <p class="actions">
+          <button class="primary" type="submit">
+            Save
+          </button>
+          <a class="button" href={post.path}>
+            Cancel
+          </a>
+        </p>
+      </form>
+    </Layout>
+  );
+}
+
+/** Asks before deleting (where the Delete form leads without its confirming field). */
+export function DeletePostPage(props: { ctx: PageContext; post: PostView }) {
+  return (
+    <Layout title="Delete post" ctx={props.ctx}>
+      <PostCard post={props.post} ctx={{ ...props.ctx, viewer: null }} />
+      <form method="post" action={`/posts/${props.post.id}/delete`} class="card">
+        <h1>Delete this post?</h1>
+        <p>It is removed here and a deletion is sent to the servers that received it. This cannot be undone.</p>
+        <input type="hidden" name="_csrf" value={props.ctx.csrf} />
+        <input type="hidden" name="confirm" value="1" />
+        <p class="actions">
+          <button class="danger" type="submit">
+            Delete for good
+          </button>
+          <a class="button" href={props.post.path}>
+            Cancel
+          </a>
+        </p>
+      </form>
+    </Layout>
   );
 }
 

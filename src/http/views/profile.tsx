@@ -2,6 +2,7 @@ import { raw } from "hono/html";
 import type { AccountSummary, PostView } from "../../read/views.ts";
 import { Layout, type PageContext } from "./layout.tsx";
 import { NextSteps } from "./pages.tsx";
+import { Avatar } from "./post.tsx";
 
 export function ProfilePage(props: {
   account: AccountSummary;
@@ -35,11 +36,15 @@ export function ProfilePage(props: {
         </>
       }
     >
-      <article class="card profile">
-        {account.headerUrl ? <img class="profile-header" src={account.headerUrl} alt="" /> : null}
-        {account.avatarUrl ? <img class="avatar" src={account.avatarUrl} alt={`${name}'s avatar`} /> : null}
-        <h1>{name}</h1>
-        <p class="handle">{handle}</p>
+      <article class={account.headerUrl ? "card profile with-header" : "card profile"}>
+        {account.headerUrl ? <img class="profile-header" src={account.headerUrl} alt="" /> : <div class="profile-header none" />}
+        <div class="profile-id">
+          <Avatar account={account} size="lg" />
+          <div class="names">
+            <h1>{name}</h1>
+            <p class="handle">{handle}</p>
+          </div>
+        </div>
         {/* Local bios are the owner's own text; remote ones are sanitized on arrival. */}
         {account.bioHtml ? <div class="bio">{raw(account.bioHtml)}</div> : null}
         <p class="actions">
@@ -51,7 +56,7 @@ export function ProfilePage(props: {
           </span>
           <span>
             <strong>{props.posts.length}</strong>
-            {props.nextCursor ? "+" : ""} posts
+            {props.nextCursor ? "+" : ""} {props.posts.length === 1 && !props.nextCursor ? "post" : "posts"}
           </span>
         </p>
         {props.followState && !props.relation?.blocking && !props.relation?.blockedBy ? (

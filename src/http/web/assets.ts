@@ -82,13 +82,41 @@ fieldset.choices-set legend { font-weight: 600; padding: 0; margin-bottom: .4rem
 .sensitive { filter: blur(24px); }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .has-quote .quote-inline{display:none}
-.quote-card { display: flex; gap: .75rem; align-items: flex-start; margin: .5rem 0; padding: .6rem; border: 1px solid var(--line); border-radius: 10px; color: var(--fg); text-decoration: none; }
+.quote-card { display: flex; gap: .75rem; align-items: flex-start; margin: .5rem 0; padding: .6rem; border: 1px solid var(--line); border-radius: 10px; color: var(--fg); text-decoration: none; overflow: hidden; }
 .quote-card img { width: 5rem; height: 5rem; object-fit: cover; border-radius: 6px; flex: none; background: var(--line); }
 .quote-body { display: flex; flex-direction: column; gap: .2rem; min-width: 0; overflow-wrap: anywhere; }
 .quote-status { font-size: .9rem; }
 .media-link { display: block; padding: .6rem; border: 1px dashed var(--line); border-radius: 8px; overflow-wrap: anywhere; }
-.profile-header { width: 100%; max-height: 12rem; object-fit: cover; border-radius: 8px; }
-.avatar { width: 5rem; height: 5rem; border-radius: 50%; object-fit: cover; }
+.avatar { display: inline-flex; align-items: center; justify-content: center; flex: none; border-radius: 50%; object-fit: cover; background: var(--line); color: var(--fg); font-weight: 700; vertical-align: middle; overflow: hidden; }
+.avatar-sm { width: 2.25rem; height: 2.25rem; font-size: 1rem; }
+.avatar-lg { width: 5.5rem; height: 5.5rem; font-size: 2.2rem; border: 4px solid var(--card); }
+.post-author { margin-bottom: .3rem; }
+.post-author a { display: inline-flex; align-items: center; gap: .6rem; max-width: 100%; text-decoration: none; }
+.post-author .names { min-width: 0; }
+.post-author a:hover strong { text-decoration: underline; }
+.reply-to { margin: 0 0 .3rem; font-size: .9rem; }
+.profile { padding-top: .5rem; }
+.profile-header { display: block; width: 100%; height: 11rem; object-fit: cover; border-radius: 8px; background: var(--line); }
+.profile-header.none { height: 4.5rem; background: linear-gradient(120deg, color-mix(in srgb, var(--accent) 30%, var(--line)), var(--line)); }
+.profile-id { display: flex; align-items: flex-start; gap: .75rem; margin: -2.75rem 0 0 .75rem; min-width: 0; }
+.profile-id .names { min-width: 0; padding-top: 3rem; }
+.profile-id h1 { margin: 0; font-size: 1.5rem; line-height: 1.25; }
+.profile-id .handle { margin: 0; }
+@media (max-width: 48rem) { .profile-header { height: 8rem; } }
+.own-post { margin-top: .6rem; padding-top: .6rem; border-top: 1px solid var(--line); align-items: flex-start; }
+.confirm-delete > summary { list-style: none; }
+.confirm-delete > summary::-webkit-details-marker { display: none; }
+.confirm-delete[open] > summary { border-color: var(--fg); }
+.confirm-delete form { display: block; margin-top: .5rem; }
+.confirm-delete p { margin: 0 0 .5rem; }
+button.danger { background: #b3261e; color: #fff; border-color: #b3261e; font-weight: 600; }
+.landing h1 { margin: .2rem 0; }
+.landing .lead { font-size: 1.1rem; margin: 0 0 .8rem; }
+.context-card { margin: 0 0 .75rem; }
+.context-card > p { margin: 0; }
+li.notification { list-style: none; padding: .3rem 0; }
+li.notification .avatar { margin-right: .3rem; }
+ul:has(> li.notification) { padding: 0; }
 .grid a { position: relative; }
 .grid-quote { position: absolute; left: 4px; bottom: 4px; display: flex; gap: 4px; align-items: center; max-width: calc(100% - 8px); padding: 2px 6px 2px 2px; border-radius: 999px; background: var(--card); color: var(--fg); font-size: .75rem; overflow: hidden; white-space: nowrap; }
 .grid .grid-quote img { width: 1.4rem; height: 1.4rem; border-radius: 50%; }

@@ -10,15 +10,16 @@ import type { TimelinePage } from "../../read/timelines.ts";
 import type { AccountRow, Visibility } from "../../storage/schema.ts";
 import type { HttpDeps } from "../app.tsx";
 import type { PageContext } from "../views/layout.tsx";
-import { CreatePage, Empty, FeedPage, FollowRequestsPage, FormPage, JobPage, NotificationsPage } from "../views/pages.tsx";
-import { PostPage } from "../views/post.tsx";
-import { accountSummary, type MediaLinks, notificationView, type PostView, postView, type TimelineItemView, type ViewLinks } from "../../read/views.ts";
+import { CreatePage, Empty, FeedPage, FollowRequestsPage, FormPage, JobPage, LandingPage, NotificationsPage } from "../views/pages.tsx";
+import { DeletePostPage, EditPostPage, PostPage } from "../views/post.tsx";
+import { accountSummary, type MediaLinks, notificationView, type PostView, postView, quoteCard, type TimelineItemView, type ViewLinks } from "../../read/views.ts";
 import { ErrorPage, NotFoundPage, ProfilePage } from "../views/profile.tsx";
 import { APP_CSS, APP_JS } from "./assets.ts";
 import { iconPng, faviconIco, ICON_SVG, manifest } from "./icons.ts";
 import { localMediaLinks, pageLinks } from "./page-links.ts";
 import { registerSettings } from "./settings.tsx";
 import { consentFormActions, oauthPages } from "./oauth.tsx";
+import { instanceDescription } from "../../domain/instance.ts";
 import { clientAddress, endSession, LoginLimits, safeNext, sessionMiddleware, startSession, type WebEnv } from "./session.ts";
 
 type C = import("hono").Context<WebEnv>;
@@ -35,6 +36,8 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   /** Links for a page showing these posts and accounts: remote images from their cached copies here (asked for when missing). */
   const linksFor = (items: PostDetails[], people: AccountRow[] = [], full = false) => pageLinks(links, urls, deps.remoteMedia, items, people, { full });
   const app = new Hono<WebEnv>();
+  /** One line about this server (as the instance API says it). */
+  const description = instanceDescription(config.instanceName);
   /** Where a form asks to return: a path on this origin (a `back` field or the Referer), else `fallback`. */
   function backTo(raw: string | undefined, fallback: string): string {
     let path = raw ?? "";
@@ -102,9 +105,22 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   const views = async (c: C, items: PostDetails[], full = false) => {
     const viewer = c.get("viewer");
     const who = viewerOf(viewer);
-    const [states, quoted] = await Promise.all([viewer ? interactions.viewerState(viewer.id, items.map((d) => d.post.id)) : undefined, reader.quotedBy(who, items)]);
-    const page = await linksFor([...items, ...quoted.values()], [], full);
-    return items.map((d) => postView(d, who, page, states?.get(d.post.id), d.post.quote_iri ? quoted.get(d.post.quote_iri) : undefined));
+    const [states, quoted, parents] = await Promise.all([viewer ? interactions.viewerState(viewer.id, items.map((d) => d.post.id)) : undefined, reader.quotedBy(who, items), parentsOf(c, items)]);
+    // The authors' avatars come from their cached copies too.
+    const page = await linksFor([...items, ...quoted.values()], items.map((d) => d.author), full);
+    return items.map((d) => {
+      const view = postView(d, who, page, states?.get(d.post.id), d.post.quote_iri ? quoted.get(d.post.quote_iri) : undefined);
+      const parent = d.post.in_reply_to_iri ? parents.get(d.post.in_reply_to_iri) : undefined;
+      if (parent) view.replyTo = { path: parent.author.domain === null ? `/@${parent.author.username}/${parent.post.id}` : `/posts/${parent.post.id}`, acct: accountSummary(parent.author, links).acct };
+      return view;
+    });
+  };
+  /** The posts these answer, by IRI, that the viewer may see (a hidden one is left out, as if it did not exist). */
+  const parentsOf = async (c: C, items: PostDetails[]) => {
+    const who = viewerOf(c.get("viewer"));
+    const iris = [...new Set(items.map((d) => d.post.in_reply_to_iri).filter((i): i is string => Boolean(i)))];
+    const found = await Promise.all(iris.map((iri) => reader.getByIri(who, iri)));
+    return new Map(iris.flatMap((iri, i) => (found[i] ? [[iri, found[i]] as const] : [])));
   };
   const feed = async (c: C, title: string, page: TimelinePage, extra: Partial<Parameters<typeof FeedPage>[0]> = {}) => {
     const posts = await views(c, page.items.map((e) => e.details));
@@ -116,7 +132,12 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   app.get("/", async (c) => {
     if ((await accounts.countLocal()) === 0) return c.redirect("/setup", 303);
     const viewer = c.get("viewer");
-    if (!viewer) return c.redirect("/explore", 303);
+    if (!viewer) {
+      // Logged out: what this server is, a sample of its recent public images, and the ways in.
+      const page = await timelines.local(ANONYMOUS, { limit: 24 });
+      const sample = page.items.filter((e) => !e.boostedBy && e.details.media.length && !e.details.post.sensitive && !e.details.post.summary).slice(0, 12);
+      return c.html(<LandingPage ctx={await ctx(c)} description={description} posts={await views(c, sample.map((e) => e.details))} signup={(await deps.instance.registrations()) === "open"} />);
+    }
     return feed(c, "Home", await timelines.home(viewerOf(viewer), { cursor: c.req.query("cursor") }), {
       empty: (
         <Empty
@@ -133,8 +154,19 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   /** A username and password form; `values.invite` and `values.next` travel along as hidden fields. */
   const accountForm = (title: string, action: string, submit: string, intro?: string) => async (c: C, error?: string, values: Record<string, string> = {}, status?: 422 | 429 | 503) => {
     const hidden = Object.fromEntries(["invite", "next"].filter((k) => values[k]).map((k) => [k, values[k]]));
+    // Logging in, a way to sign up instead (when anyone may); signing up, a way to log in.
+    const footer =
+      action === "/login" && (await deps.instance.registrations()) === "open" ? (
+        <p class="muted">
+          New here? <a href="/signup">Sign up</a>
+        </p>
+      ) : action === "/signup" ? (
+        <p class="muted">
+          Already have an account? <a href="/login">Log in</a>
+        </p>
+      ) : undefined;
     return c.html(
-      <FormPage title={title} ctx={await ctx(c)} action={action} error={error} intro={intro} submit={submit} hidden={Object.keys(hidden).length ? hidden : undefined} fields={[
+      <FormPage title={title} ctx={await ctx(c)} action={action} error={error} intro={intro} submit={submit} footer={footer} hidden={Object.keys(hidden).length ? hidden : undefined} fields={[
         { name: "username", label: "Username", value: values.username, autocomplete: "username" },
         { name: "password", label: "Password (10 characters or more)", type: "password", autocomplete: action === "/login" ? "current-password" : "new-password" },
       ]} />,
@@ -294,6 +326,13 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   /** A post the signed-in viewer may see, by the id a form or link carried; undefined when there is none. */
   const visiblePost = async (c: C, id: string) => (id ? reader.get(viewerOf(c.get("viewer")), id) : undefined);
 
+  /** A small card of the post being answered or remixed (already checked visible to the viewer). */
+  const contextCard = async (reply?: PostDetails, remix?: PostDetails) => {
+    const target = reply ?? remix;
+    if (!target) return undefined;
+    return { kind: reply ? ("reply" as const) : ("remix" as const), card: quoteCard(target, await linksFor([target], [target.author])) };
+  };
+
   // Creating: prompt → job → choose images, caption, alt text → post.
   app.get("/create", async (c) => {
     const viewer = signedIn(c);
@@ -305,7 +344,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     // A remix starts from the prompt only when its author shows it.
     const shown = remix && canSeePrompt(viewerOf(viewer), remix.post) ? remix.media.find((m) => m.prompt)?.prompt : undefined;
     const prompt = c.req.query("prompt") ?? shown ?? (remix ? remix.post.caption ?? "" : "");
-    return c.html(<CreatePage ctx={await ctx(c)} prompt={prompt} models={deps.models} reply={c.req.query("reply")} remix={remix?.post.id} remixOf={remix ? `@${remix.author.username}@${remix.author.domain ?? host}` : undefined} />);
+    return c.html(<CreatePage ctx={await ctx(c)} prompt={prompt} models={deps.models} reply={reply?.post.id} remix={remix?.post.id} remixOf={remix ? `@${remix.author.username}@${remix.author.domain ?? host}` : undefined} context={await contextCard(reply, remix)} />);
   });
   app.post("/create", async (c) => {
     const viewer = signedIn(c);
@@ -329,7 +368,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
       return c.redirect(`/create/${job.id}${q.size ? `?${q}` : ""}`, 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return c.html(<CreatePage ctx={await ctx(c)} error={error.message} prompt={str(body.prompt)} models={deps.models} model={str(body.model)} size={str(body.size)} n={str(body.n)} reply={str(body.reply)} remix={remix?.post.id} />, 422);
+      return c.html(<CreatePage ctx={await ctx(c)} error={error.message} prompt={str(body.prompt)} models={deps.models} model={str(body.model)} size={str(body.size)} n={str(body.n)} reply={reply?.post.id} remix={remix?.post.id} context={await contextCard(reply, remix)} />, 422);
     }
   });
   const jobStatus = async (c: C): Promise<JobStatus | undefined> => {
@@ -344,7 +383,9 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     if (!status) return notFound(c, "No such generation.");
     const prefs = await accounts.preferences(viewer.id);
     const values = { visibility: prefs.defaultVisibility, show_prompt: prefs.showPromptDefault ? "1" : "0" };
-    return c.html(<JobPage ctx={await ctx(c)} status={status} links={links} reply={c.req.query("reply")} quote={c.req.query("quote")} values={values} />);
+    const reply = await visiblePost(c, c.req.query("reply") ?? "");
+    const quote = await visiblePost(c, c.req.query("quote") ?? "");
+    return c.html(<JobPage ctx={await ctx(c)} status={status} links={links} reply={reply?.post.id} quote={quote?.post.id} values={values} context={await contextCard(reply, quote)} />);
   });
   // Progress for scripts: one JSON answer, or server-sent events until the job ends.
   app.get("/api/generations/:id", async (c) => {
@@ -393,8 +434,71 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
       if (!(error instanceof DomainError)) throw error;
       const values = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, Array.isArray(v) ? v.map(str).join(",") : str(v)]));
       values.show_prompt = str(body.show_prompt) === "1" ? "1" : "0";
-      return c.html(<JobPage ctx={await ctx(c)} status={status} links={links} error={error.message} reply={str(body.reply)} quote={str(body.quote)} values={values} />, 422);
+      return c.html(<JobPage ctx={await ctx(c)} status={status} links={links} error={error.message} reply={reply?.post.id} quote={quote?.post.id} values={values} context={await contextCard(reply, quote)} />, 422);
     }
+  });
+
+  // Editing and deleting one's own posts. Others (and posts they may not see) get "no such post" or 403, as the domain says.
+  /** The viewer's own post by id, or the answer to send instead: 404 when they may not see it, 403 when it is someone else's. */
+  const ownPost = async (c: C, viewer: LocalAccount): Promise<PostDetails | Response> => {
+    const details = await visiblePost(c, c.req.param("id") ?? "");
+    if (!details) return notFound(c, "No such post.");
+    if (details.post.account_id !== viewer.id) return failed(c, "Only the author can change or delete a post.", 403);
+    return details;
+  };
+  const editPage = async (c: C, details: PostDetails, error?: string, values?: Record<string, string>) => {
+    const [post] = await views(c, [details], true);
+    return c.html(<EditPostPage ctx={await ctx(c)} post={post} error={error} values={values} />, error ? 422 : 200);
+  };
+  app.get("/posts/:id/edit", async (c) => {
+    const viewer = signedIn(c);
+    if (viewer instanceof Response) return viewer;
+    const details = await ownPost(c, viewer);
+    return details instanceof Response ? details : editPage(c, details);
+  });
+  app.post("/posts/:id/edit", async (c) => {
+    const viewer = signedIn(c);
+    if (viewer instanceof Response) return viewer;
+    const details = await ownPost(c, viewer);
+    if (details instanceof Response) return details;
+    const body = await c.req.parseBody();
+    try {
+      const edited = await posts.edit(viewer, details.post.id, {
+        caption: str(body.caption),
+        summary: str(body.summary).trim() || null,
+        sensitive: str(body.sensitive) === "1",
+        showPrompt: str(body.show_prompt) === "1",
+        alts: details.media.map((m) => str(body[`alt_${m.id}`])),
+      });
+      return c.redirect(postView(edited, viewerOf(viewer), links).path, 303);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      if (error.status !== 422 && error.status !== 400) return failed(c, error.message, error.status);
+      return editPage(c, details, error.message, Object.fromEntries(Object.entries(body).map(([k, v]) => [k, str(v)])));
+    }
+  });
+  app.get("/posts/:id/delete", async (c) => {
+    const viewer = signedIn(c);
+    if (viewer instanceof Response) return viewer;
+    const details = await ownPost(c, viewer);
+    if (details instanceof Response) return details;
+    const [post] = await views(c, [details]);
+    return c.html(<DeletePostPage ctx={await ctx(c)} post={post} />);
+  });
+  app.post("/posts/:id/delete", async (c) => {
+    const viewer = signedIn(c);
+    if (viewer instanceof Response) return viewer;
+    const details = await ownPost(c, viewer);
+    if (details instanceof Response) return details;
+    // Only the confirming button deletes; anything else goes to the page that asks.
+    if (str((await c.req.parseBody()).confirm) !== "1") return c.redirect(`/posts/${details.post.id}/delete`, 303);
+    try {
+      await posts.delete(viewer, details.post.id);
+    } catch (error) {
+      if (error instanceof DomainError) return failed(c, error.message, error.status);
+      throw error;
+    }
+    return c.redirect(`/@${viewer.username}`, 303);
   });
 
   // Interactions: plain forms, or JSON for the small script.
@@ -484,7 +588,8 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     const [page, requests] = await Promise.all([notifications.list(viewer.id, { cursor: c.req.query("cursor") }), follows.pendingRequests(viewer.id)]);
     // Follow requests still waiting show Accept and Reject where they were announced.
     const pending = new Map(requests.map((r) => [r.account.id, r.follow.id]));
-    const html = <NotificationsPage ctx={await ctx(c)} items={page.items.map((n) => notificationView(n, links, pending))} pendingRequests={requests.length} />;
+    const people = await linksFor([], page.items.map((n) => n.actor));
+    const html = <NotificationsPage ctx={await ctx(c)} items={page.items.map((n) => notificationView(n, people, pending))} pendingRequests={requests.length} />;
     await notifications.markRead(viewer.id);
     return c.html(html);
   });
