@@ -86,8 +86,10 @@ describe("the remote media cache", () => {
     expect(photo!.blurhash).toBeTruthy();
     const anonymous = new Client(pictor);
     const page = (await anonymous.page(`/posts/${photoPost.post.id}`)).html;
-    expect(page).toContain(`src="http://pictor.test/media/${photo!.full_key}"`);
-    expect(page).not.toContain(`src="${url("/photo.jpg")}"`);
+    // The post's own page opens (and offers in its srcset) the full-size copy made here, never the remote file.
+    expect(page).toContain(`href="http://pictor.test/media/${photo!.full_key}"`);
+    expect(page).toContain(`http://pictor.test/media/${photo!.full_key} 600w`);
+    expect(page).not.toContain(url("/photo.jpg"));
     expect((await anonymous.page("/explore?tab=federated")).html).toContain(`src="http://pictor.test/media/${photo!.thumb_key}"`);
     const served = await anonymous.request(`/media/${photo!.thumb_key}`);
     expect(served.status).toBe(200);
@@ -139,7 +141,7 @@ describe("the remote media cache", () => {
     expect((await row("/photo.jpg"))?.full_key).toBeNull();
     // Feeds keep the thumbnail; the post's own page shows the remote URL meanwhile and asks for the copy again.
     expect((await new Client(pictor).page("/explore?tab=federated")).html).toContain(`/media/${before.thumb_key}`);
-    expect((await new Client(pictor).page(`/posts/${photoPost.post.id}`)).html).toContain(`src="${url("/photo.jpg")}"`);
+    expect((await new Client(pictor).page(`/posts/${photoPost.post.id}`)).html).toContain(`href="${url("/photo.jpg")}"`);
     const again = await waitFor(async () => (await row("/photo.jpg"))?.full_key ? row("/photo.jpg") : undefined, 15_000, "the copy fetched again");
     expect(images.hits.get("/photo.jpg")).toBe(2);
     expect((await new Client(pictor).request(`/media/${again!.full_key}`)).status).toBe(200);
