@@ -1,4 +1,5 @@
 import type { Db } from "../storage/db.ts";
+import { keyset, newestFirst } from "../storage/keyset.ts";
 import type { AccountRow, NotificationRow, NotificationType, PostRow } from "../storage/schema.ts";
 import { newId, nowIso } from "../storage/time.ts";
 import type { DomainEvents } from "./events.ts";
@@ -187,13 +188,7 @@ export class NotificationService {
     if (query.types) q = q.where("n.type", "in", query.types);
     if (query.excludeTypes?.length) q = q.where("n.type", "not in", query.excludeTypes);
     if (query.actorId) q = q.where("n.actor_id", "=", query.actorId);
-    if (query.maxId) q = q.where("n.id", "<", query.maxId);
-    const above = [query.sinceId, query.minId].filter((x): x is string => Boolean(x)).sort().at(-1);
-    if (above) q = q.where("n.id", ">", above);
-    const ascending = Boolean(query.minId);
-    const rows = await q.orderBy("n.id", ascending ? "asc" : "desc").limit(limit).execute();
-    const items = rows.map((r) => this.#toItem(r));
-    return ascending ? items.reverse() : items;
+    return newestFirst(query, await keyset(q, "n.id", query, limit).execute()).map((r) => this.#toItem(r));
   }
 
   /** One of the account's own notifications (undefined for anyone else's, or one hidden as in lists). */

@@ -1,17 +1,11 @@
 import { type SelectQueryBuilder, sql } from "kysely";
 import { ANONYMOUS, accountVisibleTo, listedPublicly, type Purpose, type Viewer, visibleTo } from "../domain/visibility.ts";
 import type { Db } from "../storage/db.ts";
+import { type KeysetPage as Keyset, keyset, newestFirst } from "../storage/keyset.ts";
 import type { AccountRow } from "../storage/schema.ts";
 
-/**
- * A page as the client API asks for one: older than `maxId`, newer than
- * `sinceId` (newest first), or right after `minId` (the oldest newer ones).
- * Ids are UUIDv7 and compare as strings.
- */
-export interface KeysetPage {
-  maxId?: string;
-  sinceId?: string;
-  minId?: string;
+/** A page as the client API asks for one (src/storage/keyset.ts), with its length. */
+export interface KeysetPage extends Keyset {
   limit: number;
 }
 
@@ -38,22 +32,6 @@ export interface RelationshipFacts {
 }
 
 type AnyQuery = SelectQueryBuilder<any, any, any>;
-
-/** Applies a keyset page over `column` (newest first, or oldest first after `minId`: the caller reverses those). */
-function keyset<Q extends AnyQuery>(q: Q, column: string, page: KeysetPage): Q {
-  let r: AnyQuery = q;
-  const col = sql.ref(column);
-  if (page.maxId) r = r.where(col, "<", page.maxId);
-  if (page.minId) r = r.where(col, ">", page.minId).orderBy(col, "asc");
-  else {
-    if (page.sinceId) r = r.where(col, ">", page.sinceId);
-    r = r.orderBy(col, "desc");
-  }
-  return r.limit(page.limit) as Q;
-}
-
-/** Rows in newest-first order whatever the page asked. */
-const newestFirst = <T>(page: KeysetPage, rows: T[]): T[] => (page.minId ? [...rows].reverse() : rows);
 
 /** A LIKE pattern for a prefix (or, with `anywhere`, a substring), its wildcards escaped with `\`. */
 const likePattern = (q: string, anywhere = false) => `${anywhere ? "%" : ""}${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -148,7 +126,7 @@ export class AccountApiReader {
       .where(by, "=", accountId)
       .where("f.state", "=", "accepted")
       .where(accountVisibleTo(viewer, other, "single"));
-    return this.#keyed(await keyset(q, "f.id", page).execute(), page);
+    return this.#keyed(await keyset(q, "f.id", page, page.limit).execute(), page);
   }
 
   /** Accounts waiting for `accountId` to answer their follow request, paged by follow id. */
@@ -162,7 +140,7 @@ export class AccountApiReader {
       .where("f.following_id", "=", accountId)
       .where("f.state", "=", "pending")
       .where(accountVisibleTo(viewer, "f.follower_id", "single"));
-    return this.#keyed(await keyset(q, "f.id", page).execute(), page);
+    return this.#keyed(await keyset(q, "f.id", page, page.limit).execute(), page);
   }
 
   async countFollowRequests(accountId: string): Promise<number> {
@@ -191,7 +169,7 @@ export class AccountApiReader {
       .select("r.id as key")
       .where("r.account_id", "=", accountId)
       .where("a.deleted_at", "is", null);
-    return this.#keyed(await keyset(q, "r.id", page).execute(), page);
+    return this.#keyed(await keyset(q, "r.id", page, page.limit).execute(), page);
   }
 
   #keyed(rows: Array<AccountRow & { key: string }>, page: KeysetPage): Array<Keyed<AccountRow>> {
@@ -224,7 +202,7 @@ export class AccountApiReader {
     if (opts.pinned) posts = posts.where("p.id", "in", k.selectFrom("pins").select("post_id").where("account_id", "=", accountId));
     const withBoosts = !opts.excludeReblogs && !opts.onlyMedia && !opts.tagged && !opts.pinned;
     const [a, b] = await Promise.all([
-      keyset(posts, "p.id", page).execute(),
+      keyset(posts, "p.id", page, page.limit).execute(),
       withBoosts
         ? keyset(
             k
@@ -236,6 +214,7 @@ export class AccountApiReader {
               .where(visibleTo(viewer, "list")),
             "i.id",
             page,
+            page.limit,
           ).execute()
         : Promise.resolve([]),
     ]);
@@ -259,6 +238,7 @@ export class AccountApiReader {
               .where(visibleTo(viewer, "single")),
             "s.id",
             page,
+            page.limit,
           ).execute()
         : await keyset(
             k
@@ -269,6 +249,7 @@ export class AccountApiReader {
               .where(visibleTo(viewer, "single")),
             "s.id",
             page,
+            page.limit,
           ).execute();
     return newestFirst(page, rows).map((r) => ({ key: r.key, item: r.postId }));
   }

@@ -1,6 +1,7 @@
 import type { PostDetails, PostService } from "../domain/posts.ts";
 import { accountVisibleTo, ANONYMOUS, listedPublicly, type Viewer, type VisibilityRules, visibleTo } from "../domain/visibility.ts";
 import type { Db } from "../storage/db.ts";
+import { type KeysetPage, keyset, newestFirst } from "../storage/keyset.ts";
 import type { AccountRow } from "../storage/schema.ts";
 import { nowIso } from "../storage/time.ts";
 
@@ -182,23 +183,17 @@ export class PostReader {
     viewer: Viewer,
     postId: string,
     type: "like" | "boost",
-    page: { maxId?: string; sinceId?: string; minId?: string; limit: number },
+    page: KeysetPage & { limit: number },
   ): Promise<Array<{ id: string; account: AccountRow }>> {
-    let q = this.db.kysely
+    const q = this.db.kysely
       .selectFrom("interactions as i")
       .innerJoin("accounts as a", "a.id", "i.account_id")
       .selectAll("a")
       .select("i.id as interaction_id")
       .where("i.post_id", "=", postId)
       .where("i.type", "=", type)
-      .where(accountVisibleTo(viewer, "i.account_id", "single"))
-      .limit(page.limit);
-    if (page.maxId) q = q.where("i.id", "<", page.maxId);
-    if (page.sinceId) q = q.where("i.id", ">", page.sinceId);
-    if (page.minId) q = q.where("i.id", ">", page.minId).orderBy("i.id", "asc");
-    else q = q.orderBy("i.id", "desc");
-    const rows = await q.execute();
-    if (page.minId) rows.reverse();
+      .where(accountVisibleTo(viewer, "i.account_id", "single"));
+    const rows = newestFirst(page, await keyset(q, "i.id", page, page.limit).execute());
     return rows.map(({ interaction_id, ...account }) => ({ id: interaction_id, account }));
   }
 

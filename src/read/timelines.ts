@@ -2,6 +2,7 @@ import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kyse
 import type { PostDetails, PostService } from "../domain/posts.ts";
 import { type AccountViewer, accountVisibleTo, directOnly, listedPublicly, postVisibleTo, type Viewer, visibleTo } from "../domain/visibility.ts";
 import type { Db } from "../storage/db.ts";
+import { keyset, keysetBounds } from "../storage/keyset.ts";
 import type { AccountRow } from "../storage/schema.ts";
 
 /** One entry of a timeline: a post, or a boost of one. */
@@ -48,29 +49,10 @@ export interface TagFilter extends PublicFilter {
 const clampLimit = (n?: number) => Math.min(Math.max(n ?? 20, 1), 100);
 const normalTag = (tag: string) => tag.toLowerCase().replace(/^#/, "");
 
-/**
- * The keyset bounds of a page on an id column: older than max_id (or the cursor), newer than
- * since_id or min_id; `ascending` when min_id asks for the entries right after it.
- */
-function bounds(opts: PageOptions) {
-  const below = [opts.cursor, opts.maxId].filter((x): x is string => Boolean(x)).sort()[0];
-  const above = [opts.sinceId, opts.minId].filter((x): x is string => Boolean(x)).sort().at(-1);
-  return { below, above, ascending: Boolean(opts.minId) };
-}
-
-/** Applies `bounds` to a query on `column`, ordered and limited. */
-function keyset<Q extends { where: any; orderBy: any; limit: any }>(q: Q, column: string, opts: PageOptions, limit: number): Q {
-  const b = bounds(opts);
-  let out: any = q;
-  if (b.below) out = out.where(column, "<", b.below);
-  if (b.above) out = out.where(column, ">", b.above);
-  return out.orderBy(column, b.ascending ? "asc" : "desc").limit(limit + 1);
-}
-
 /** Merges branch results into one page's rows, newest first (the extra row says whether more exist). */
 function merge<R extends { entry_id: string }>(opts: PageOptions, limit: number, ...branches: R[][]): R[] {
   const all = branches.flat();
-  if (bounds(opts).ascending) {
+  if (keysetBounds(opts).ascending) {
     // min_id: the `limit` entries right after it, then newest first; "more" lies newer, so no next cursor.
     return all.sort((x, y) => (x.entry_id < y.entry_id ? -1 : 1)).slice(0, limit).reverse();
   }
@@ -138,9 +120,9 @@ export class TimelineReader {
       .where(directOnly())
       .where("p.account_id", "not in", authors)
       .where(visibleTo(viewer, "list"));
-    postsQ = keyset(postsQ, "p.id", opts, limit);
-    boostsQ = keyset(boostsQ, "i.id", opts, limit);
-    directQ = keyset(directQ, "p.id", opts, limit);
+    postsQ = keyset(postsQ, "p.id", opts, limit + 1);
+    boostsQ = keyset(boostsQ, "i.id", opts, limit + 1);
+    directQ = keyset(directQ, "p.id", opts, limit + 1);
     // Each branch is limited on its own index before the merge.
     const [a, b, c] = await Promise.all([postsQ.execute(), boostsQ.execute(), directQ.execute()]);
     return this.#hydrate(merge(opts, limit, a, b, c), limit);
@@ -154,7 +136,7 @@ export class TimelineReader {
       .where(listedPublicly())
       .where(visibleTo(viewer, "list"))
       .where(filter);
-    q = keyset(q, "p.id", opts, limit);
+    q = keyset(q, "p.id", opts, limit + 1);
     return this.#hydrate(merge(opts, limit, await q.execute()), limit);
   }
 

@@ -6,7 +6,7 @@ import type { PostDetails } from "../../src/domain/posts.ts";
 import type { AccountRow } from "../../src/storage/schema.ts";
 import { newId, nowIso } from "../../src/storage/time.ts";
 import { api, apiToken, apiUser } from "../helpers/api.ts";
-import { remoteAccount } from "../helpers/fixtures.ts";
+import { remoteAccount, remotePost } from "../helpers/fixtures.ts";
 import { insertGeneratedMedia } from "../helpers/media.ts";
 import { startTestPictor, waitFor } from "../helpers/pictor.ts";
 
@@ -59,21 +59,7 @@ describe("accounts API", () => {
     bobTagged = await post(bob.account, "Evening #sunset");
     remote = await pictor.accounts.upsertRemote(remoteAccount("rita", { display_name: "Rita Remote" }));
     // A post without images (stored from another server) for only_media.
-    bobCaptionOnly = (await pictor.posts.receiveRemote(remote, {
-      iri: "https://remote.example/users/rita/statuses/1",
-      url: null,
-      contentHtml: "<p>words only</p>",
-      summary: null,
-      sensitive: false,
-      visibility: "public",
-      inReplyTo: null,
-      quote: null,
-      publishedAt: new Date().toISOString(),
-      updatedAt: null,
-      attachments: [],
-      tags: [],
-      mentionIris: [],
-    }))!;
+    bobCaptionOnly = (await pictor.posts.receiveRemote(remote, remotePost("https://remote.example/users/rita/statuses/1", { contentHtml: "<p>words only</p>" })))!;
   });
   afterAll(async () => {
     await pictor?.stop();
