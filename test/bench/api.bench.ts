@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +9,7 @@ import { apiToken } from "../helpers/api.ts";
 import { createTestDatabase } from "../helpers/db.ts";
 import { insertGeneratedMedia } from "../helpers/media.ts";
 import { freePort } from "../helpers/net.ts";
-import { load, NODE, ROOT, spawnPictor, stopAll, waitReady } from "./processes.ts";
+import { load, loadBareHono, spawnPictor, stopAll, waitReady } from "./processes.ts";
 import { seed } from "./seed.ts";
 import { type BenchRow, round } from "./stats.ts";
 
@@ -45,11 +45,7 @@ export async function runApiBench(opts: { seconds?: number; accounts?: number; p
     }>;
     if (home.length !== 40 || home.some((s) => s.media_attachments.length === 0)) throw new Error(`home timeline: expected 40 statuses with media, got ${home.length}`);
 
-    const barePort = await freePort();
-    const bare = spawn(NODE, ["--import", "tsx/esm", join(ROOT, "test/bench/bare-server.ts")], { env: { ...process.env, PORT: String(barePort) }, cwd: ROOT, stdio: "ignore" });
-    children.push(bare);
-    await waitReady(`http://127.0.0.1:${barePort}/`, bare);
-    const baseline = await load(`http://127.0.0.1:${barePort}/`, "application/json", seconds);
+    const baseline = await loadBareHono(children, seconds);
 
     const auth = { Authorization: `Bearer ${token}` };
     const targets: Array<[string, string, Record<string, string>, number]> = [

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
+import { freePort } from "../helpers/net.ts";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
@@ -91,4 +92,13 @@ export async function load(
   );
   const r = JSON.parse(stdout);
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
+}
+
+/** Starts the bare Hono server (the bound for this stack; its process joins `children`) and loads it as `load` does. */
+export async function loadBareHono(children: ChildProcess[], seconds: number): Promise<Awaited<ReturnType<typeof load>>> {
+  const port = await freePort();
+  const bare = spawn(NODE, ["--import", "tsx/esm", join(ROOT, "test/bench/bare-server.ts")], { env: { ...process.env, PORT: String(port) }, cwd: ROOT, stdio: "ignore" });
+  children.push(bare);
+  await waitReady(`http://127.0.0.1:${port}/`, bare);
+  return load(`http://127.0.0.1:${port}/`, "application/json", seconds);
 }

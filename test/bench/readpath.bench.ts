@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,7 @@ import { insertGeneratedMedia } from "../helpers/media.ts";
 import { seed } from "./seed.ts";
 import { type BenchRow, round } from "./stats.ts";
 import { freePort } from "../helpers/net.ts";
-import { load, NODE, ROOT, rssMb, spawnPictor, stopAll, waitReady } from "./processes.ts";
+import { load, loadBareHono, rssMb, spawnPictor, stopAll, waitReady } from "./processes.ts";
 
 /**
  * The read path under load: 64 connections from a separate autocannon
@@ -45,11 +45,7 @@ export async function runReadPathBench(opts: { seconds?: number; accounts?: numb
     await new Promise((r) => setTimeout(r, 2000));
     const idleRss = rssMb(server.pid!);
 
-    const barePort = await freePort();
-    const bare = spawn(NODE, ["--import", "tsx/esm", join(ROOT, "test/bench/bare-server.ts")], { env: { ...process.env, PORT: String(barePort) }, cwd: ROOT, stdio: "ignore" });
-    children.push(bare);
-    await waitReady(`http://127.0.0.1:${barePort}/`, bare);
-    const baseline = await load(`http://127.0.0.1:${barePort}/`, "application/json", seconds);
+    const baseline = await loadBareHono(children, seconds);
 
     const AP = "application/activity+json";
     const targets: Array<[string, string, string, "json" | "html"]> = [
