@@ -2,7 +2,7 @@ import { getLogger } from "@logtape/logtape";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import sharp from "sharp";
+import { sharp } from "../media/sharp.ts";
 import { HTTPException } from "hono/http-exception";
 import { DomainError } from "../domain/errors.ts";
 import { OAuthError } from "../domain/oauth.ts";

@@ -1,4 +1,5 @@
-import sharp, { type Metadata } from "sharp";
+import type { Metadata } from "sharp";
+import { sharp } from "./sharp.ts";
 
 export type MediaErrorCode = "too_large" | "too_many_pixels" | "not_an_image" | "unsupported_format";
 

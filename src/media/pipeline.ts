@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { encode as encodeBlurhash } from "blurhash";
-import sharp, { type Sharp, type SharpOptions } from "sharp";
+import type { Sharp, SharpOptions } from "sharp";
+import { sharp } from "./sharp.ts";
 import { type ImageInfo, type InputLimits, inspectImage, MediaError } from "./inspect.ts";
 import { buildProvenanceXmp, type Provenance } from "./xmp.ts";
 

@@ -1,4 +1,4 @@
-import sharp from "sharp";
+import { sharp } from "../../media/sharp.ts";
 
 /** Pictor's icon: a picture frame with a sun and hills on the accent colour. */
 export const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">
