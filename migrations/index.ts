@@ -43,6 +43,7 @@ import * as m0041 from "./0041_idempotency_keys.ts";
 import * as m0042 from "./0042_media_focus.ts";
 import * as m0043 from "./0043_stream_events.ts";
 import * as m0044 from "./0044_pins.ts";
+import * as m0045 from "./0045_content_version.ts";
 
 /** Every migration, listed statically, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -90,4 +91,5 @@ export const migrations: Record<string, Migration> = {
   "0042_media_focus": m0042,
   "0043_stream_events": m0043,
   "0044_pins": m0044,
+  "0045_content_version": m0045,
 };

@@ -29,6 +29,9 @@ import { SessionService } from "./domain/sessions.ts";
 import { VisibilityRules } from "./domain/visibility.ts";
 import { createImageGenerator, type GenerationDeps, type ImageGenerator } from "./generation/index.ts";
 import { ApResponseCache } from "./http/ap-cache.ts";
+import { PageCache } from "./http/page-cache.ts";
+import { SESSION_COOKIE } from "./http/web/session.ts";
+import { ContentVersion } from "./storage/content-version.ts";
 import { createHttpApp } from "./http/app.tsx";
 import { generationPolicy, generationRunner } from "./jobs/generation.ts";
 import { RemoteMediaCache } from "./jobs/remote-media.ts";
@@ -81,8 +84,12 @@ export interface Pictor {
   http: Hono;
   /** The one guarded HTTP client for everything Pictor fetches or posts (src/net); also the process's global dispatcher. */
   net: HttpClient;
-  /** Cached public ActivityPub responses (drop entries after changes that emit no event). */
+  /** Cached public ActivityPub responses, never stale (see src/http/response-cache.ts). */
   apCache: ApResponseCache;
+  /** Cached public pages for logged-out visitors, never stale alike. */
+  pageCache: PageCache;
+  /** The content version those caches (and the blocked domains) are checked against. */
+  contentVersion: ContentVersion;
   /** OAuth 2.0 apps and tokens (the client API's sign-in). */
   oauth: OAuthService;
   /** The streaming API's fan-out in this process. */
@@ -145,7 +152,9 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
   const stores = options.stores(db);
 
   const accounts = new AccountService(db, urls);
-  const moderation = new ModerationService(db, urls, events);
+  // What anonymous pages and public documents show changes with this counter (bumped by triggers, any process).
+  const contentVersion = new ContentVersion(db);
+  const moderation = new ModerationService(db, urls, events, undefined, contentVersion);
   const follows = new FollowService(db, urls, events, moderation);
   // Mentions of remote accounts are looked up through federation, which is built below.
   let lookup: (query: string) => Promise<AccountRow> = async () => {
@@ -217,23 +226,10 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
   };
   registerFederation(federation, deps);
   lookup = (query) => resolveAccount(federation, deps, query);
-  // Public ActivityPub responses are cached briefly; changes drop what they touch at once (in this process).
-  const apCache = new ApResponseCache(config.apCacheTtlMs);
-  for (const event of ["post.published", "post.updated", "post.deleted", "post.received"] as const) {
-    events.on(event, (d) => apCache.invalidate(d.author.iri, ...(d.post.in_reply_to_iri ? [d.post.in_reply_to_iri] : [])));
-  }
-  for (const event of ["follow.received", "follow.accepted", "follow.rejected", "follow.requested", "follow.undone", "follow.changed"] as const) {
-    events.on(event, (d) => apCache.invalidate(d.follower.iri, d.following.iri));
-  }
-  // A post's Note and its likes and shares collections carry its counts.
-  for (const event of ["interaction.received", "interaction.created", "interaction.withdrawn"] as const) {
-    events.on(event, (d) => apCache.invalidate(d.details.post.iri));
-  }
-  events.on("account.updated", ({ account }) => apCache.invalidate(account.iri));
-  for (const event of ["account.blocked", "account.unblocked"] as const) {
-    events.on(event, (d) => apCache.invalidate(d.blocker.iri, d.target.iri));
-  }
-  events.on("quote.revoked", ({ stamp }) => apCache.invalidate(urls.quoteStamp(stamp.id).href));
+  // Public ActivityPub documents and anonymous pages are served from memory while the content version
+  // (bumped by database triggers with every change that shows, from any process) reads as when they were rendered.
+  const apCache = new ApResponseCache(contentVersion, config.apCacheTtlMs);
+  const pageCache = new PageCache(contentVersion, { sessionCookie: SESSION_COOKIE });
   const sessions = new SessionService(db);
   // Account counts are kept a few seconds per process; changes made here drop them at once.
   const parts = new EntityPartsReader(db);
@@ -264,6 +260,7 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     sessions,
     media,
     apCache,
+    pageCache,
     resolveAccount: (query) => lookup(query),
     search: (query) => search(federation, deps, query),
     updateProfile: (account, input) => accounts.updateProfile(account, input, events),
@@ -376,6 +373,8 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
     http,
     net,
     apCache,
+    pageCache,
+    contentVersion,
     oauth,
     streams,
     resolveAccount: (query) => lookup(query),

@@ -8,14 +8,16 @@ import type { DomainEvents } from "./events.ts";
 
 /** Blocks, mutes and reports: what admins review, and what stops relationships. */
 export class ModerationService {
-  /** Blocked domains, cached briefly so every delivery and inbox check does not hit the database. */
-  #blocked: { domains: Set<string>; until: number } | null = null;
+  /** Blocked domains, cached so every delivery and inbox check does not read them all. */
+  #blocked: { domains: Set<string>; until: number; version?: number } | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly urls: LocalUrls,
     private readonly events: DomainEvents,
     private readonly cacheMs = 10_000,
+    /** With the content version (src/storage/content-version.ts), the cache holds while it reads the same: a block made by another process counts at once. */
+    private readonly version?: { current(): Promise<number> },
   ) {}
 
   static normalizeDomain(raw: string): string {
@@ -44,11 +46,12 @@ export class ModerationService {
     return this.db.kysely.selectFrom("domain_blocks").selectAll().orderBy("domain").execute();
   }
 
-  /** The blocked domains, cached for `cacheMs` (dropped at once when this process changes them). */
+  /** The blocked domains, cached while the content version stays (else for `cacheMs`; dropped at once when this process changes them). */
   async blockedDomains(): Promise<ReadonlySet<string>> {
-    if (!this.#blocked || this.#blocked.until <= Date.now()) {
+    const version = await this.version?.current();
+    if (!this.#blocked || (version === undefined ? this.#blocked.until <= Date.now() : this.#blocked.version !== version)) {
       const rows = await this.db.kysely.selectFrom("domain_blocks").select("domain").execute();
-      this.#blocked = { domains: new Set(rows.map((r) => r.domain)), until: Date.now() + this.cacheMs };
+      this.#blocked = { domains: new Set(rows.map((r) => r.domain)), until: Date.now() + this.cacheMs, version };
     }
     return this.#blocked.domains;
   }

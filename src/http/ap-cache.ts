@@ -1,22 +1,28 @@
 import type { MiddlewareHandler } from "hono";
+import { type StorePolicy, VersionedResponseCache, type VersionSource } from "./response-cache.ts";
 
 /**
- * A short-lived in-process cache of public ActivityPub and WebFinger
- * responses (actors, Notes, collections), which are costly to serialize as
- * JSON-LD and fetched far more often than they change.
+ * An in-process cache of public ActivityPub and WebFinger responses (actors,
+ * Notes, collections), which are costly to serialize as JSON-LD and fetched
+ * far more often than they change. Never stale: every hit is checked against
+ * the content version, which every process's changes bump (VersionedResponseCache).
  *
  * Only responses to unsigned requests are stored: if an anonymous request got
  * a 200, the document is public, so serving it to anyone is safe. Signed
  * requests may read entries but never create them (their answer may be
- * private). Entries live `ttlMs`; events drop them sooner where it matters.
+ * private). Entries are kept at most `ttlMs`; 0 turns the cache off.
  */
 export class ApResponseCache {
-  readonly #entries = new Map<string, { status: number; headers: [string, string][]; body: ArrayBuffer; expires: number }>();
+  readonly cache: VersionedResponseCache;
 
   constructor(
+    version: VersionSource,
     private readonly ttlMs = 10_000,
-    private readonly maxEntries = 5_000,
-  ) {}
+    maxEntries = 5_000,
+    maxBytes = 32 * 1024 * 1024,
+  ) {
+    this.cache = new VersionedResponseCache(version, { maxEntries, maxBytes, maxAgeMs: ttlMs });
+  }
 
   static kind(accept: string | undefined): string | null {
     if (!accept) return null;
@@ -25,41 +31,31 @@ export class ApResponseCache {
     return null;
   }
 
-  /** Drops every entry whose URL starts with one of the prefixes (an actor, a post, their collections). */
+  /** Drops every entry whose URL starts with one of the prefixes (frees memory; entries never outlive a change anyway). */
   invalidate(...prefixes: string[]): void {
-    for (const key of this.#entries.keys()) {
+    this.cache.drop((key) => {
       const url = key.slice(key.indexOf(" ") + 1);
-      if (prefixes.some((p) => url.startsWith(p))) this.#entries.delete(key);
-    }
+      return prefixes.some((p) => url.startsWith(p));
+    });
   }
 
   clear(): void {
-    this.#entries.clear();
+    this.cache.clear();
   }
+
+  readonly #policy: StorePolicy = (c) => {
+    const signed = c.req.header("Signature") !== undefined || c.req.header("Signature-Input") !== undefined;
+    if (signed || c.req.header("Cookie") || c.req.header("Authorization") || c.res.headers.getSetCookie().length) return null;
+    return /json/.test(c.res.headers.get("Content-Type") ?? "") ? {} : null;
+  };
 
   middleware(): MiddlewareHandler {
     return async (c, next) => {
-      if (c.req.method !== "GET" || this.ttlMs <= 0) return next();
+      if ((c.req.method !== "GET" && c.req.method !== "HEAD") || this.ttlMs <= 0) return next();
       const kind = ApResponseCache.kind(c.req.header("Accept"));
-      // Follower and following collections change with every (un)follow, often from another process: never cached.
+      // Follower and following collections list who follows whom: never cached.
       if (!kind || /\/(followers|following)$/.test(c.req.path)) return next();
-      const key = `${kind} ${c.req.url}`;
-      const hit = this.#entries.get(key);
-      if (hit && hit.expires > Date.now()) {
-        return new Response(hit.body, { status: hit.status, headers: hit.headers });
-      }
-      if (hit) this.#entries.delete(key);
-      await next();
-      const signed = c.req.header("Signature") !== undefined || c.req.header("Signature-Input") !== undefined;
-      if (signed || c.res.status !== 200 || c.req.header("Cookie")) return;
-      const type = c.res.headers.get("Content-Type") ?? "";
-      if (!/json/.test(type)) return;
-      const body = await c.res.clone().arrayBuffer();
-      if (this.#entries.size >= this.maxEntries) {
-        const oldest = this.#entries.keys().next().value;
-        if (oldest !== undefined) this.#entries.delete(oldest);
-      }
-      this.#entries.set(key, { status: 200, headers: [...c.res.headers], body, expires: Date.now() + this.ttlMs });
+      return this.cache.serve(c, `${kind} ${c.req.url}`, next, this.#policy);
     };
   }
 }

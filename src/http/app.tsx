@@ -24,6 +24,7 @@ import type { MediaStore } from "../media/store.ts";
 import type { AccountRow } from "../storage/schema.ts";
 import type { LocalUrls } from "../urls.ts";
 import type { ApResponseCache } from "./ap-cache.ts";
+import type { PageCache } from "./page-cache.ts";
 import { fedifyMiddleware } from "./fedify.ts";
 import { formLimit, inboxGuard } from "./limits.ts";
 import { webRoutes } from "./web/routes.tsx";
@@ -52,6 +53,8 @@ export interface HttpDeps {
   sessions: SessionService;
   media: MediaStore;
   apCache: ApResponseCache;
+  /** Public pages for logged-out visitors, rendered once per change. */
+  pageCache: PageCache;
   resolveAccount(query: string): Promise<AccountRow>;
   /** What a search names (a handle, or a profile or post URL, here or elsewhere), fetched and stored when remote. */
   search(query: string): Promise<{ kind: "account"; account: AccountRow } | { kind: "post"; details: PostDetails }>;
@@ -107,6 +110,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.use(formLimit(config.formMaxBytes));
 
   app.use(deps.apCache.middleware());
+  app.use(deps.pageCache.middleware());
   app.use(fedifyMiddleware(deps.federation));
 
   // Page URLs asked for as ActivityPub, as Mastodon serves them: /@alice is the actor, /@alice/ID the Note.

@@ -412,6 +412,15 @@ export interface PinsTable {
   created_at: string;
 }
 
+/**
+ * One row (id 1): a counter that database triggers bump in the same transaction as every change to what
+ * anonymous pages and public ActivityPub documents show (migrations/0045). Response caches compare it.
+ */
+export interface ContentVersionTable {
+  id: number;
+  version: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   local_users: LocalUsersTable;
@@ -446,6 +455,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   stream_events: StreamEventsTable;
   pins: PinsTable;
+  content_version: ContentVersionTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

@@ -1,0 +1,183 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Context, Next } from "hono";
+import { LRUCache } from "lru-cache";
+import { matchesAny } from "../media/routes.ts";
+
+/** A stored 200 response: its headers (never Set-Cookie) and body, split where its CSP nonce was. */
+interface Entry {
+  headers: [string, string][];
+  /** The body's UTF-8 pieces between occurrences of the nonce (one piece when there is none). */
+  parts: Uint8Array[];
+  /** Whether the body and the CSP header carry a nonce, drawn anew for every response. */
+  nonced: boolean;
+  etag: string;
+  /** The content version read before the response was rendered. */
+  version: number;
+  bytes: number;
+}
+
+/** Where the content version is read (ContentVersion: a read begun after the call). */
+export interface VersionSource {
+  current(): Promise<number>;
+}
+
+/** Whether a rendered response may be stored; with `nonce`, the CSP nonce to draw anew for each response. */
+export type StorePolicy = (c: Context, body: string) => { nonce?: string } | null;
+
+export interface ResponseCacheLimits {
+  maxEntries: number;
+  maxBytes: number;
+  /** The longest an entry is kept (0: no limit). Entries are never served stale whatever their age. */
+  maxAgeMs?: number;
+}
+
+/** Headers never stored: per-visitor ones, and those the stored body's length decides. */
+const DROPPED = new Set(["set-cookie", "content-length", "etag", "date"]);
+const nonceOf = () => randomBytes(16).toString("base64");
+const encoder = new TextEncoder();
+
+/**
+ * The one home of "is my cached copy still current", for every response cache
+ * (public pages, public ActivityPub documents). An entry remembers the content
+ * version it was rendered at; a request is answered from it only after a read
+ * of the version begun after the request arrived still gives that version
+ * (src/storage/content-version.ts), so a change committed by any process
+ * before a request is never missed. Concurrent misses of one key render it
+ * once: the others wait, then check the stored copy as a hit does. Bounded by
+ * entries and bytes (least recently used first). Answers carry a weak ETag of
+ * the body (without its nonce); a matching If-None-Match gets 304.
+ */
+export class VersionedResponseCache {
+  readonly #entries: LRUCache<string, Entry>;
+  readonly #filling = new Map<string, Promise<boolean>>();
+
+  constructor(
+    private readonly version: VersionSource,
+    limits: ResponseCacheLimits,
+  ) {
+    this.#entries = new LRUCache<string, Entry>({
+      max: limits.maxEntries,
+      maxSize: limits.maxBytes,
+      sizeCalculation: (e) => Math.max(1, e.bytes),
+      ...(limits.maxAgeMs ? { ttl: limits.maxAgeMs } : {}),
+    });
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get bytes(): number {
+    return this.#entries.calculatedSize;
+  }
+
+  /** Drops entries whose key passes the test (current entries stay correct without it: this only frees memory). */
+  drop(test: (key: string) => boolean): void {
+    for (const key of [...this.#entries.keys()]) if (test(key)) this.#entries.delete(key);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  /**
+   * Answers from a current copy of `key` when there is one; else runs `next`
+   * and, when the answer is a 200 that `policy` accepts, stores it.
+   */
+  async serve(c: Context, key: string, next: Next, policy: StorePolicy): Promise<Response | undefined> {
+    const found = await this.#lookup(key);
+    if ("entry" in found) return respond(c, found.entry);
+    let stored = false;
+    try {
+      // The version is read before rendering, so a change committed during the render only makes the copy stale sooner.
+      const version = await this.version.current().catch(() => undefined);
+      await next();
+      if (version === undefined || c.res.status !== 200) return;
+      const entry = await capture(c, version, policy);
+      if (!entry) return;
+      this.#entries.set(key, entry);
+      stored = true;
+      c.res.headers.set("ETag", entry.etag);
+      if (matchesAny(c.req.header("If-None-Match"), entry.etag)) return notModified(c, entry, c.res.headers.getSetCookie());
+    } finally {
+      found.release(stored);
+    }
+  }
+
+  /**
+   * A copy of `key` that is current now; else the right to render it. A render
+   * of it already under way is waited for (a few times at most), then its copy
+   * is checked as any hit is. The check for a render under way and the claim
+   * to render happen with no await between, so a stampede renders once.
+   */
+  async #lookup(key: string): Promise<{ entry: Entry } | { release(stored: boolean): void }> {
+    for (let round = 0; round < 3; round++) {
+      const entry = this.#entries.get(key);
+      if (entry) {
+        const now = await this.version.current().catch(() => undefined);
+        if (entry.version === now) return { entry };
+        if (this.#entries.peek(key) === entry) this.#entries.delete(key);
+      }
+      const filling = this.#filling.get(key);
+      if (!filling) break;
+      // A render that stored nothing (a 404, a page for one visitor) is not waited for again.
+      if (!(await filling)) return { release() {} };
+    }
+    if (this.#filling.has(key)) return { release() {} };
+    let done!: (stored: boolean) => void;
+    const filling = new Promise<boolean>((r) => (done = r));
+    this.#filling.set(key, filling);
+    return {
+      release: (stored) => {
+        if (this.#filling.get(key) === filling) this.#filling.delete(key);
+        done(stored);
+      },
+    };
+  }
+}
+
+async function capture(c: Context, version: number, policy: StorePolicy): Promise<Entry | undefined> {
+  const body = await c.res.clone().text();
+  const accepted = policy(c, body);
+  if (!accepted) return undefined;
+  const nonce = accepted.nonce && body.includes(accepted.nonce) ? accepted.nonce : undefined;
+  const parts = (nonce ? body.split(nonce) : [body]).map((p) => encoder.encode(p));
+  const hash = createHash("sha256");
+  for (const p of parts) hash.update(p).update("\0");
+  const headers: [string, string][] = [];
+  for (const [name, value] of c.res.headers) {
+    if (DROPPED.has(name)) continue;
+    headers.push([name, nonce && name === "content-security-policy" ? value.split(nonce).join("\0") : value]);
+  }
+  const etag = `W/"${hash.digest("base64url").slice(0, 27)}"`;
+  headers.push(["etag", etag]);
+  const bytes = parts.reduce((n, p) => n + p.byteLength, 0) + headers.reduce((n, [k, v]) => n + k.length + v.length, 0);
+  return { headers, parts, nonced: nonce !== undefined, etag, version, bytes };
+}
+
+function respond(c: Context, entry: Entry): Response {
+  if (matchesAny(c.req.header("If-None-Match"), entry.etag)) return notModified(c, entry);
+  const nonce = entry.nonced ? nonceOf() : undefined;
+  const headers = new Headers();
+  for (const [name, value] of entry.headers) headers.append(name, nonce && name === "content-security-policy" ? value.split("\0").join(nonce) : value);
+  let body: Uint8Array = entry.parts[0];
+  if (nonce) {
+    const n = encoder.encode(nonce);
+    body = Buffer.concat(entry.parts.flatMap((p, i) => (i === 0 ? [p] : [n, p])));
+  }
+  return new Response(c.req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), { status: 200, headers });
+}
+
+/**
+ * 304 with the validators and caching headers only: a CSP header would name a
+ * nonce the browser's stored copy does not carry, so the stored one's stays.
+ */
+function notModified(c: Context, entry: Entry, cookies: string[] = []): Response {
+  const headers = new Headers();
+  for (const [name, value] of entry.headers) if (name === "etag" || name === "cache-control" || name === "vary") headers.append(name, value);
+  for (const cookie of cookies) headers.append("set-cookie", cookie);
+  // Hono merges the headers of a response already set into a new one: start afresh.
+  c.res = undefined as unknown as Response;
+  c.res = new Response(null, { status: 304, headers });
+  return c.res;
+}
