@@ -44,6 +44,7 @@ export function buildFederation(config: Config, stores: FederationStores): Picto
 }
 
 type LoaderFactory = (options?: unknown) => DocumentLoader;
+type AuthenticatedLoaderFactory = (identity: { keyId: URL; privateKey: CryptoKey }, options?: unknown) => DocumentLoader;
 
 /**
  * Fedify 2.3 builds a fresh KV-cached document loader and context loader,
@@ -74,4 +75,23 @@ export function reuseLoaders(federation: PictorFederation, maxVariants = 8): voi
       return loader;
     };
   }
+  // Signed fetches: Fedify builds a new authenticated loader for every context that signs as an
+  // actor — the shared inbox makes one per inbound POST (signing as the instance actor). One per
+  // signing key (the key pairs dispatcher hands out the same imported CryptoKey every time) and
+  // options is enough; what it returns depends on nothing else.
+  const authenticated = federation as unknown as Record<"authenticatedDocumentLoaderFactory", AuthenticatedLoaderFactory | undefined>;
+  const buildSigned = authenticated.authenticatedDocumentLoaderFactory;
+  if (typeof buildSigned !== "function") throw new Error("Fedify no longer has federation.authenticatedDocumentLoaderFactory; update reuseLoaders() in fedify.config.ts");
+  const signed = new WeakMap<CryptoKey, Map<string, DocumentLoader>>();
+  authenticated.authenticatedDocumentLoaderFactory = (identity, options) => {
+    let byKey = signed.get(identity.privateKey);
+    if (!byKey) signed.set(identity.privateKey, (byKey = new Map()));
+    const key = `${identity.keyId.href}\n${JSON.stringify(options ?? null)}`;
+    let loader = byKey.get(key);
+    if (!loader) {
+      loader = buildSigned.call(federation, identity, options);
+      if (byKey.size < maxVariants) byKey.set(key, loader);
+    }
+    return loader;
+  };
 }

@@ -1,4 +1,4 @@
-import { MemoryKvStore, InProcessMessageQueue } from "@fedify/fedify";
+import { generateCryptoKeyPair, InProcessMessageQueue, MemoryKvStore } from "@fedify/fedify";
 import { describe, expect, it } from "vitest";
 import { buildFederation } from "../../fedify.config.ts";
 import { loadConfig } from "../../src/config.ts";
@@ -26,6 +26,18 @@ describe("buildFederation", () => {
     expect(factories.documentLoaderFactory({ allowPrivateAddress: true })).not.toBe(strict);
     const other = build() as unknown as { documentLoaderFactory(o?: unknown): unknown };
     expect(other.documentLoaderFactory({ allowPrivateAddress: false })).not.toBe(strict);
+  });
+
+  it("keeps one signing loader per key and key id (the shared inbox asked for a new one on every POST)", async () => {
+    const federation = build();
+    const factory = (federation as unknown as { authenticatedDocumentLoaderFactory(identity: { keyId: URL; privateKey: CryptoKey }): unknown })
+      .authenticatedDocumentLoaderFactory;
+    const [one, two] = await Promise.all([generateCryptoKeyPair("RSASSA-PKCS1-v1_5"), generateCryptoKeyPair("RSASSA-PKCS1-v1_5")]);
+    const keyId = "https://pictor.example/users/pictor.example#main-key";
+    const signing = factory({ keyId: new URL(keyId), privateKey: one.privateKey });
+    expect(factory({ keyId: new URL(keyId), privateKey: one.privateKey })).toBe(signing);
+    expect(factory({ keyId: new URL(keyId), privateKey: two.privateKey })).not.toBe(signing);
+    expect(factory({ keyId: new URL(`${keyId}2`), privateKey: one.privateKey })).not.toBe(signing);
   });
 
   it("still loads the preloaded ActivityStreams context through the reused loader", async () => {
