@@ -5,6 +5,7 @@ import { runInboundBench } from "./inbound.bench.ts";
 import { runPagesBench } from "./pages.bench.ts";
 import { runPipelineBench } from "./pipeline.bench.ts";
 import { runReadPathBench } from "./readpath.bench.ts";
+import { runScaleOutBench } from "./scaleout.bench.ts";
 import { runScalingBench } from "./scaling.bench.ts";
 import { runSoakBench } from "./soak.bench.ts";
 import { type BenchRow, formatTable } from "./stats.ts";
@@ -18,6 +19,8 @@ const scenarios: Record<string, () => Promise<BenchRow[]>> = {
   readpath: () => runReadPathBench(),
   api: () => runApiBench(),
   scaling: () => runScalingBench(),
+  // Two web processes and two workers on PostgreSQL behind a load balancer, against one and one.
+  scaleout: () => runScaleOutBench(),
   // A compressed hour on a PostgreSQL cluster of its own (needs initdb): run only when named.
   soak: () => runSoakBench(),
 };
