@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPictor, type Pictor } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { DomainError } from "../src/domain/errors.ts";
+import { QuotaError } from "../src/domain/generations.ts";
 import { type Kdf, PasswordHasher } from "../src/domain/passwords.ts";
 import { persistentStores } from "../src/stores.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.ts";
@@ -82,6 +83,25 @@ describe("quotas and single-use invitations under concurrent requests", () => {
     expect(settled.filter((s) => s.status === "fulfilled")).toHaveLength(5);
     const jobs = await jobsOf(ben.id);
     expect(jobs.reduce((sum, j) => sum + Number(j.n), 0)).toBe(5);
+    // The refusals say so with the numbers, and the account's quota agrees with what was stored.
+    const first = await pictor.db.kysely.selectFrom("generation_jobs").select("created_at").where("account_id", "=", ben.id).orderBy("created_at").executeTakeFirstOrThrow();
+    const resetsAt = new Date(Date.parse(first.created_at) + 24 * 3600 * 1000).toISOString();
+    const refusal = settled.find((s): s is PromiseRejectedResult => s.status === "rejected")!.reason as QuotaError;
+    expect(refusal).toBeInstanceOf(QuotaError);
+    expect(refusal.message).toBe(`You have used all 5 images of the last 24 hours; more from ${resetsAt.slice(11, 16)} UTC`);
+    expect(await pictor.generations.quota(ben)).toEqual({ limit: 5, used: 5, remaining: 0, resetsAt });
+  });
+
+  it("lets a request take exactly what is left, and names the count when it asks for more", async () => {
+    const cy = await pictor.accounts.createLocal({ username: "cy", password: "a long password" });
+    expect(await pictor.generations.quota(cy)).toEqual({ limit: 5, used: 0, remaining: 5, resetsAt: null });
+    await pictor.generations.request(cy, { prompt: "three", size: "256x256", n: 3 });
+    const over = await pictor.generations.request(cy, { prompt: "four", size: "256x256", n: 4 }).catch((e: unknown) => e);
+    expect(over).toBeInstanceOf(QuotaError);
+    expect((over as QuotaError).quota).toMatchObject({ limit: 5, used: 3, remaining: 2 });
+    expect((over as QuotaError).message).toMatch(/^You asked for 4 images but only 2 of 5 are left today: ask for 2 or fewer; more from \d\d:\d\d UTC$/);
+    await pictor.generations.request(cy, { prompt: "two", size: "256x256", n: 2 });
+    expect((await pictor.generations.quota(cy)).remaining).toBe(0);
   });
 
   it("spends a single-use invitation on exactly one account, however many sign up at once", { timeout: 90_000 }, async () => {

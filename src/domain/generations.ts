@@ -6,6 +6,7 @@ import { DomainError, invalid, notFound } from "./errors.ts";
 
 /** A job "running" this long has lost its worker (providers time out well before). */
 export const STALE_AFTER_MS = 15 * 60 * 1000;
+const DAY_MS = 24 * 3600 * 1000;
 
 export interface GenerationRequest {
   prompt: string;
@@ -26,6 +27,53 @@ export interface GenerationPolicy {
   /** Refuses prompts the instance does not allow; resolves with the reason, or null. */
   refusal(prompt: string): Promise<string | null>;
   maxPromptLength: number;
+  /** The models a person may choose, default first, with what each accepts (for forms). */
+  choices?: readonly ModelChoice[];
+}
+
+/** A model as a form offers it. */
+export interface ModelChoice {
+  id: string;
+  /** What people read: "Offline demo model (builtin)" for the builtin one. */
+  label: string;
+  /** Sizes offered, default first ("WIDTHxHEIGHT"). */
+  sizes: readonly string[];
+  /** Most images per request. */
+  maxN: number;
+  /** Whether it can remix (edit) an image. */
+  edit: boolean;
+}
+
+/** Where a person stands against the daily image limit. */
+export interface Quota {
+  /** Images per rolling 24 hours; null when this account has no limit (admins). */
+  limit: number | null;
+  /** Images asked for in the last 24 hours (failed jobs do not count). */
+  used: number;
+  /** Images that may still be asked for now; null when unlimited. */
+  remaining: number | null;
+  /** When the oldest counted images leave the 24-hour window and more become available; null when none are counted. */
+  resetsAt: string | null;
+}
+
+/** A request for more images than are left today: says how many are left and from when more are. */
+export class QuotaError extends DomainError {
+  constructor(
+    readonly quota: Quota & { limit: number; remaining: number },
+    readonly requested: number,
+  ) {
+    super(429, quotaMessage(quota, requested), "daily_limit");
+  }
+}
+
+/** "14:00 UTC": a time of day for messages that have no time zone of the reader. */
+const utcTime = (iso: string) => `${iso.slice(11, 16)} UTC`;
+
+function quotaMessage(q: Quota & { limit: number; remaining: number }, requested: number): string {
+  const more = q.resetsAt ? `; more from ${utcTime(q.resetsAt)}` : "";
+  if (q.remaining <= 0) return `You have used all ${q.limit} images of the last 24 hours${more}`;
+  const ask = q.remaining === 1 ? "ask for 1 image" : `ask for ${q.remaining} or fewer`;
+  return `You asked for ${requested} images but only ${q.remaining} of ${q.limit} ${q.remaining === 1 ? "is" : "are"} left today: ${ask}${more}`;
 }
 
 export interface GenerationLimits {
@@ -126,17 +174,43 @@ export class GenerationService {
     if (Number(active.n) >= limits.maxConcurrent) {
       throw new DomainError(429, `You already have ${Number(active.n)} generations running; wait for one to finish`, "too_many_jobs");
     }
-    const since = nowIso(new Date(Date.now() - 24 * 3600 * 1000));
-    const used = await trx
+    const quota = await this.#quota(trx, accountId, limits.dailyImages);
+    if (n > quota.remaining) throw new QuotaError(quota, n);
+  }
+
+  /** Where the account stands against the daily limit (admins have none). */
+  async quota(account: AccountRow & { is_admin?: number }): Promise<Quota> {
+    if (account.is_admin) {
+      const q = await this.#quota(this.db.kysely, account.id, 0);
+      return { ...q, limit: null, remaining: null };
+    }
+    const limits = typeof this.limits === "function" ? await this.limits() : this.limits;
+    return this.#quota(this.db.kysely, account.id, limits.dailyImages);
+  }
+
+  /**
+   * Images asked for in the last 24 hours and when the window next frees
+   * some: the oldest counted job's time plus 24 hours. Jobs count what they
+   * asked for (queued and running ones have no images yet); failed ones not.
+   */
+  async #quota(db: Db["kysely"] | Transaction<Database>, accountId: string, limit: number): Promise<Quota & { limit: number; remaining: number }> {
+    const since = nowIso(new Date(Date.now() - DAY_MS));
+    const rows = await db
       .selectFrom("generation_jobs")
-      .select((e) => e.fn.sum<number>("n").as("n"))
+      .select(["n", "created_at"])
       .where("account_id", "=", accountId)
       .where("state", "!=", "failed")
       .where("created_at", ">", since)
-      .executeTakeFirstOrThrow();
-    if (Number(used.n ?? 0) + n > limits.dailyImages) {
-      throw new DomainError(429, `Daily limit reached: ${limits.dailyImages} images per 24 hours`, "daily_limit");
-    }
+      .orderBy("created_at")
+      .execute();
+    const used = rows.reduce((sum, r) => sum + Number(r.n), 0);
+    const resetsAt = rows.length ? nowIso(new Date(Date.parse(rows[0].created_at) + DAY_MS)) : null;
+    return { limit, used, remaining: Math.max(0, limit - used), resetsAt };
+  }
+
+  /** The models a form may offer, default first. */
+  choices(): readonly ModelChoice[] {
+    return this.policy.choices ?? [];
   }
 
   async get(jobId: string): Promise<GenerationJobRow | undefined> {

@@ -3,28 +3,10 @@
  * composition — a palette and a scene chosen from the prompt's words, shapes
  * placed by a seeded random number generator. Pure functions, no I/O.
  */
+import { f, fnv1a, hsl, ridge, seededRandom } from "./builtin-draw.ts";
+import { hasScene, readPrompt, sceneSvg } from "./builtin-scene.ts";
 
-/** 32-bit FNV-1a. */
-export function fnv1a(text: string, seed = 0x811c9dc5): number {
-  let h = seed >>> 0;
-  for (const ch of text) {
-    h ^= ch.codePointAt(0) as number;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
-/** mulberry32: a small, fast, seedable generator of numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { fnv1a, seededRandom } from "./builtin-draw.ts";
 
 const STOPWORDS = new Set(
   "a an the of and or in on at to with for from by into over under above below is are was be very some its it this that as".split(" "),
@@ -68,9 +50,6 @@ interface Palette {
   ramp(i: number, count: number): string;
 }
 
-const hsl = (h: number, s: number, l: number) =>
-  `hsl(${Math.round(((h % 360) + 360) % 360)},${Math.round(s)}%,${Math.round(Math.min(96, Math.max(4, l)))}%)`;
-
 function makePalette(words: string[], rnd: () => number): Palette {
   const keyed = words.find((w) => Object.hasOwn(HUES, w));
   const base = keyed ? HUES[keyed] + (rnd() - 0.5) * 16 : (fnv1a(words.join(" ")) % 360) + rnd() * 20;
@@ -104,25 +83,6 @@ function pickScene(words: string[], rnd: () => number): Scene {
   if (keyed) return SCENES[keyed];
   const all: Scene[] = ["landscape", "waves", "bauhaus", "orbits"];
   return all[(fnv1a(words.join(" ")) + Math.floor(rnd() * 2)) % all.length];
-}
-
-const f = (n: number) => (Math.round(n * 10) / 10).toString();
-
-/** A smooth closed silhouette along the bottom: a ridge line of summed sines. */
-function ridge(w: number, h: number, baseY: number, amp: number, rnd: () => number): string {
-  const k1 = 1 + rnd() * 2;
-  const k2 = 3 + rnd() * 4;
-  const p1 = rnd() * Math.PI * 2;
-  const p2 = rnd() * Math.PI * 2;
-  const steps = 48;
-  let d = `M0 ${f(h)}`;
-  for (let i = 0; i <= steps; i++) {
-    const x = (i / steps) * w;
-    const t = (i / steps) * Math.PI * 2;
-    const y = baseY - amp * (0.65 * Math.sin(k1 * t + p1) + 0.35 * Math.sin(k2 * t + p2));
-    d += ` L${f(x)} ${f(y)}`;
-  }
-  return `${d} L${f(w)} ${f(h)} Z`;
 }
 
 function landscape(w: number, h: number, p: Palette, words: string[], rnd: () => number): string[] {
@@ -214,6 +174,9 @@ export interface ArtOptions {
 /** Builds the SVG for a prompt, seed and size. Same inputs, same SVG. */
 export function composeSvg(o: ArtOptions): string {
   const words = promptWords(o.prompt);
+  // A prompt that names subjects, a sun or a moon becomes a picture of them; others an abstract composition.
+  const read = readPrompt(words);
+  if (hasScene(read)) return sceneSvg({ ...o, words, scene: read });
   const rnd = seededRandom(fnv1a(words.join(" ")) ^ Math.imul(o.seed >>> 0, 0x9e3779b1));
   const palette = makePalette(words, rnd);
   const scene = pickScene(words, rnd);

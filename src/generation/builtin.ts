@@ -1,12 +1,13 @@
-import sharp from "sharp";
+import { sharp } from "../media/sharp.ts";
 import type { InputLimits } from "../media/inspect.ts";
 import { composeSvg } from "./builtin-art.ts";
 import { checkSource } from "./images.ts";
+import { BUILTIN_MODEL_ID } from "./models.ts";
 import type { EditRequest, GeneratedImage, GenerationRequest, ImageProvider } from "./types.ts";
 import { type ModelRules, type ValidRequest, validateRequest } from "./validate.ts";
 
 export const BUILTIN_PROVIDER = "builtin";
-export const BUILTIN_MODEL = "builtin-v1";
+export const BUILTIN_MODEL = BUILTIN_MODEL_ID;
 
 export const BUILTIN_MODELS: Readonly<Record<string, ModelRules>> = {
   [BUILTIN_MODEL]: { minSide: 256, maxSide: 2048, maxN: 4, transparentBackground: true, edit: true },

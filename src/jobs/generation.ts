@@ -4,7 +4,7 @@ import type { GenerationPolicy, GenerationService } from "../domain/generations.
 import { BUILTIN_MODELS } from "../generation/builtin.ts";
 import { type GenerationConfig, type GeneratedImage, type ImageGenerator, isGenerationError, validateRequest } from "../generation/index.ts";
 import { downloadImage } from "../generation/images.ts";
-import { GENERIC_MODEL_RULES, OPENAI_MODEL_RULES } from "../generation/models.ts";
+import { GENERIC_MODEL_RULES, modelChoices, OPENAI_MODEL_RULES } from "../generation/models.ts";
 import type { ModelRules } from "../generation/validate.ts";
 import { mediaColumns, storeDerivatives } from "../media/derivatives.ts";
 import { MediaError } from "../media/inspect.ts";
@@ -26,6 +26,7 @@ export function generationPolicy(config: GenerationConfig, generator: ImageGener
   return {
     provider: generator.provider.name,
     maxPromptLength: config.prompt.maxLength,
+    choices: modelChoices(limits.models, limits.defaultModel),
     async normalize(req) {
       try {
         const v = validateRequest({ prompt: req.prompt, model: req.model, size: req.size, n: req.n, seed: req.seed, quality: req.quality as never }, limits);

@@ -197,13 +197,13 @@ export class PostReader {
     return rows.map(({ interaction_id, ...account }) => ({ id: interaction_id, account }));
   }
 
-  /** The hashtags of the most public posts in the last `days` days. */
-  async trendingTags(limit = 10, days = 7): Promise<Array<{ tag: string; uses: number }>> {
+  /** The hashtags of the most public posts in the last `days` days: how many posts used each, and how many people. */
+  async trendingTags(limit = 10, days = 7): Promise<Array<{ tag: string; uses: number; people: number }>> {
     const since = nowIso(new Date(Date.now() - days * 86400_000));
     const rows = await this.db.kysely
       .selectFrom("post_tags as t")
       .innerJoin("posts as p", "p.id", "t.post_id")
-      .select(["t.tag", (e) => e.fn.countAll().as("uses")])
+      .select(["t.tag", (e) => e.fn.countAll().as("uses"), (e) => e.fn.count("p.account_id").distinct().as("people")])
       .where(visibleTo(ANONYMOUS, "list"))
       .where(listedPublicly())
       .where("p.published_at", ">", since)
@@ -212,7 +212,7 @@ export class PostReader {
       .orderBy("t.tag")
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ tag: r.tag, uses: Number(r.uses) }));
+    return rows.map((r) => ({ tag: r.tag, uses: Number(r.uses), people: Number(r.people) }));
   }
 }
 

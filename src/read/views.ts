@@ -124,7 +124,8 @@ export interface PostView {
   tags: string[];
   mentions: AccountSummary[];
   /** What the viewer may do and has done. */
-  viewer: { canBoost: boolean; liked: boolean; boosted: boolean };
+  /** `bookmarked`: set by the web pages (from the viewer's bookmarks), absent elsewhere. */
+  viewer: { canBoost: boolean; liked: boolean; boosted: boolean; bookmarked?: boolean };
 }
 
 export interface TimelineItemView {

@@ -46,7 +46,7 @@ describe.skipIf(!HAS_BROWSER)("in a real browser", { timeout: 120_000 }, () => {
 
     await page.goto(`${origin}/create`);
     await page.fill("#prompt", "a lighthouse in a storm, teal and amber");
-    await page.fill("#size", "512x512");
+    await page.selectOption("#size", "512x512");
     await page.click("button.primary");
     // The job page refreshes itself until the images are ready.
     await page.waitForSelector("text=Post your images", { timeout: 30_000 });
@@ -84,6 +84,64 @@ describe.skipIf(!HAS_BROWSER)("in a real browser", { timeout: 120_000 }, () => {
     await page.waitForURL(`${origin}/`);
     expect(await page.textContent("header.site")).toContain("Log in");
     expect(await page.locator("main .landing h1").textContent()).toBe("Pictor");
+  });
+
+  // Issue #15's measure of done: a newcomer, on a phone, from the landing page to a liked post,
+  // without the page moving sideways or reloading when they like.
+  it("takes a newcomer on a phone from the landing page through sign-up, create and post to the full-size image and a like", async () => {
+    await pictor.instance.setRegistrations("open");
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const p = await phone.newPage();
+    const steady = async (where: string) => {
+      const { scroll, inner } = await p.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+      expect(scroll, `${where}: ${scroll} px wide in a ${inner} px window`).toBeLessThanOrEqual(inner);
+    };
+    await p.goto(`${origin}/`);
+    await steady("landing");
+    await p.getByRole("link", { name: "Sign up" }).first().tap();
+    await p.waitForURL(`${origin}/signup`);
+    await steady("sign-up");
+    await p.fill("#username", "newcomer");
+    await p.fill("#password", "a long password");
+    await p.getByRole("button", { name: "Sign up" }).tap();
+    await p.waitForURL(`${origin}/`);
+    await steady("home");
+    await p.locator("nav.tabbar").getByRole("link", { name: "Create" }).tap();
+    await p.waitForURL(`${origin}/create`);
+    await steady("create");
+    await p.fill("#prompt", "a paper boat on a puddle, morning light");
+    await p.selectOption("#size", "512x512");
+    await p.locator("form[action='/create'] button.primary").tap();
+    await p.waitForSelector("text=Post your images", { timeout: 60_000 });
+    await steady("choose");
+    await p.fill("#caption", "My first boat");
+    await p.locator("form[action='/posts'] button.primary").tap();
+    await p.waitForSelector("article.post");
+    await steady("post");
+    expect(await p.textContent("article.post")).toContain("My first boat");
+    await p.screenshot({ path: join(ARTIFACTS, "newcomer-post-phone.png") });
+
+    // The image full size, in the viewer, then closed.
+    await p.locator("article.post a.media-open").first().tap();
+    const viewer = p.locator("dialog.viewer[open]");
+    await viewer.waitFor();
+    expect(await viewer.locator("img").getAttribute("src")).toMatch(/\.webp$/);
+    await p.screenshot({ path: join(ARTIFACTS, "newcomer-viewer-phone.png") });
+    await viewer.getByRole("button", { name: "Close" }).tap();
+    await viewer.waitFor({ state: "detached" });
+
+    // A like, in place: the page is the same page afterwards, scrolled where it was.
+    await p.evaluate(() => window.scrollTo(0, 200));
+    const before = await p.evaluate(() => Object.assign(window, { __samePage: true }).scrollY);
+    const like = p.locator('article.post form[action$="/like"] button').first();
+    await like.tap();
+    await expect.poll(() => like.textContent()).toBe("Liked");
+    expect(await p.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage)).toBe(true);
+    expect(await p.evaluate(() => window.scrollY)).toBe(before);
+    await steady("liked");
+    await p.screenshot({ path: join(ARTIFACTS, "newcomer-liked-phone.png") });
+    await phone.close();
+    await pictor.instance.setRegistrations("closed");
   });
 
   it("renders a remote post carrying script payloads inert", async () => {

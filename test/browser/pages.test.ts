@@ -39,7 +39,7 @@ describe.skipIf(!HAS_BROWSER)("post controls, the landing page, avatars and repl
   const makePost = async (page: Page, caption: string, startAt = "/create") => {
     await page.goto(`${origin}${startAt}`);
     await page.fill("#prompt", `${caption}, an oil painting`);
-    await page.fill("#size", "512x512");
+    await page.selectOption("#size", "512x512");
     await page.click("form[action='/create'] button.primary");
     await page.waitForSelector("text=Post your images", { timeout: 60_000 });
     await page.fill("#caption", caption);
@@ -76,12 +76,13 @@ describe.skipIf(!HAS_BROWSER)("post controls, the landing page, avatars and repl
       await noSidewaysScroll(page);
       const own = page.locator("article.post .own-post");
       expect(await own.getByRole("link", { name: "Edit" }).isVisible()).toBe(true);
-      // The deleting button shows only once Delete is opened.
-      const confirm = own.getByRole("button", { name: "Delete for good" });
+      // The deleting button shows only once Delete is pressed: in a dialog over the page, which stays.
+      const confirm = page.getByRole("button", { name: "Delete for good" });
       expect(await confirm.isVisible()).toBe(false);
-      await own.locator("summary", { hasText: "Delete" }).click();
+      await own.getByRole("link", { name: "Delete" }).click();
       expect(await confirm.isVisible()).toBe(true);
-      await confirm.scrollIntoViewIfNeeded();
+      expect(new URL(page.url()).pathname).toBe(postPath);
+      await noSidewaysScroll(page);
       await shot(page, `post-own-delete-open-${name}`);
       await page.goto(`${origin}${postPath.replace(/^\/@painter\//, "/posts/")}/edit`);
       await noSidewaysScroll(page);
@@ -112,10 +113,12 @@ describe.skipIf(!HAS_BROWSER)("post controls, the landing page, avatars and repl
     expect(await other.page.locator("article.post").count()).toBe(1);
     await other.ctx.close();
 
-    // Deleting without JavaScript: open the <details>, press the second button, land on the profile.
+    // Deleting without JavaScript: Delete leads to a page that asks; its button deletes and lands on the profile.
     const nojs = await as("painter", PHONE, false);
     const doomed = await makePost(nojs.page, "To be deleted");
-    await nojs.page.locator(".own-post summary").click();
+    await nojs.page.locator(".own-post").getByRole("link", { name: "Delete" }).click();
+    await nojs.page.waitForURL(/\/posts\/[^/]+\/delete$/);
+    expect(await nojs.page.locator("main h1").textContent()).toBe("Delete this post?");
     await nojs.page.getByRole("button", { name: "Delete for good" }).click();
     await nojs.page.waitForURL(`${origin}/@painter`);
     expect(await nojs.page.locator(".profile h1").textContent()).toBe("painter");

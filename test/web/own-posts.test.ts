@@ -44,8 +44,9 @@ describe("own posts, the landing page, avatars and reply context", () => {
     const own = (await aliceClient.page(`/@alice/${post.post.id}`)).html;
     expect(own).toContain(`href="/posts/${post.post.id}/edit"`);
     expect(own).toContain(`action="/posts/${post.post.id}/delete"`);
-    // The confirming button sits in a <details>: deleting takes two presses, without JavaScript.
-    expect(own).toMatch(/<details class="confirm-delete"><summary[^>]*>Delete<\/summary><form method="post" action="\/posts\/[^"]+\/delete">/);
+    // Delete leads to the page that asks (without JavaScript), or opens the same question in a <dialog>: two presses either way.
+    expect(own).toContain(`<a class="button" href="/posts/${post.post.id}/delete" data-dialog="delete-${post.post.id}">Delete</a>`);
+    expect(own).toMatch(/<dialog class="confirm" id="delete-[^"]+"[^>]*>.*<form method="post" action="\/posts\/[^"]+\/delete">.*name="confirm" value="1".*Delete for good.*<\/dialog>/s);
     // Feeds do not carry them.
     expect((await aliceClient.page("/")).html).not.toContain("/delete");
     for (const client of [eveClient, new Client(pictor)]) {

@@ -99,6 +99,6 @@ describe("settings and admin", () => {
     await boss.form("/admin/limits", { max_concurrent: "3", daily_images: "1" });
     expect(await pictor.instance.generationLimits()).toEqual({ maxConcurrent: 3, dailyImages: 1 });
     const guestAccount = (await pictor.accounts.getLocalByUsername("guest"))!;
-    await expect(pictor.generations.request(guestAccount, { prompt: "two", n: 2, size: "256x256" })).rejects.toThrow(/Daily limit reached: 1/);
+    await expect(pictor.generations.request(guestAccount, { prompt: "two", n: 2, size: "256x256" })).rejects.toThrow(/^You asked for 2 images but only 1 of 1 is left today: ask for 1 image/);
   });
 });

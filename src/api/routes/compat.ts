@@ -33,7 +33,7 @@ export function compatRoutes(deps: ApiDeps): Hono<ApiEnv> {
     return tags.map((t) => ({
       name: t.tag,
       url: deps.urls.tag(t.tag).href,
-      history: [{ day: today, uses: String(t.uses), accounts: String(t.uses) }],
+      history: [{ day: today, uses: String(t.uses), accounts: String(t.people) }],
     }));
   };
   for (const path of ["/api/v1/trends", "/api/v1/trends/tags"]) {

@@ -20,11 +20,15 @@ const ICONS: Record<string, string> = {
   bell: "M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 20a2 2 0 0 0 4 0",
   me: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-7 9a7 7 0 0 1 14 0",
   login: "M10 17l5-5-5-5M15 12H3M14 4h5a1 1 0 0 1 1 1v14a1 1 0 0 1-1 1h-5",
+  lock: "M6 11h12v9H6zM8.5 11V8a3.5 3.5 0 0 1 7 0v3",
+  stack: "M8 8h12v12H8zM4 16V4h12",
+  bookmark: "M6 3h12v18l-6-4-6 4z",
 };
 
-function Icon(props: { name: string }) {
+/** A line icon (decorative: the text beside it says the same). `size` in px, 24 unless told. */
+export function Icon(props: { name: string; size?: number }) {
   return (
-    <svg class="icon" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+    <svg class="icon" viewBox="0 0 24 24" width={props.size ?? 24} height={props.size ?? 24} aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
       <path d={ICONS[props.name]} />
     </svg>
   );

@@ -1,6 +1,4 @@
-import { VISIBILITIES } from "../../domain/visibility.ts";
-import type { JobStatus } from "../../domain/generations.ts";
-import type { AccountSummary, NotificationItemView, PostView, QuoteCardView, TimelineItemView, ViewLinks } from "../../read/views.ts";
+import type { AccountSummary, NotificationItemView, PostView, QuoteCardView, TimelineItemView } from "../../read/views.ts";
 import { readableDate } from "./format.ts";
 import { Layout, type PageContext } from "./layout.tsx";
 import { Avatar, PostCard, Quote } from "./post.tsx";
@@ -8,7 +6,7 @@ import { Avatar, PostCard, Quote } from "./post.tsx";
 /** What a create or post form answers or remixes: a small card of that post. */
 export type ContextCard = { kind: "reply" | "remix"; card: QuoteCardView };
 
-function ContextNote(props: { context?: ContextCard }) {
+export function ContextNote(props: { context?: ContextCard }) {
   if (!props.context) return null;
   const { kind, card } = props.context;
   return (
@@ -83,7 +81,7 @@ export function FeedPage(props: {
     <Layout title={props.title} ctx={props.ctx}>
       <h1>{props.title}</h1>
       {props.tabs ? (
-        <nav class="actions" aria-label="Timelines">
+        <nav class="tabs" aria-label="Timelines">
           {props.tabs.map((t) => (
             <a class="button" href={t.href} aria-current={t.current ? "page" : undefined}>
               {t.label}
@@ -178,139 +176,6 @@ export function FormPage(props: { title: string; ctx: PageContext; action: strin
         </p>
         {props.footer as never}
       </form>
-    </Layout>
-  );
-}
-
-export function CreatePage(props: { ctx: PageContext; error?: string; prompt?: string; models: readonly string[]; model?: string; size?: string; n?: string; reply?: string; remix?: string; remixOf?: string; context?: ContextCard }) {
-  return (
-    <Layout title="Create" ctx={props.ctx}>
-      <form method="post" action="/create" class="card">
-        <h1>Create</h1>
-        {props.context ? <ContextNote context={props.context} /> : props.remixOf ? <p class="muted">Remixing {props.remixOf}: the result is posted as a quote of it.</p> : null}
-        {props.error ? (
-          <p class="error" role="alert">
-            {props.error}
-          </p>
-        ) : null}
-        <Csrf ctx={props.ctx} />
-        {props.reply ? <input type="hidden" name="reply" value={props.reply} /> : null}
-        {props.remix ? <input type="hidden" name="remix" value={props.remix} /> : null}
-        <label for="prompt">Prompt</label>
-        <textarea id="prompt" name="prompt" rows={4} required>
-          {props.prompt ?? ""}
-        </textarea>
-        <label for="model">Model</label>
-        <select id="model" name="model">
-          {props.models.map((m) => (
-            <option value={m} selected={m === props.model}>
-              {m}
-            </option>
-          ))}
-        </select>
-        <label for="size">Size</label>
-        <input id="size" name="size" type="text" value={props.size ?? "1024x1024"} />
-        <label for="n">Images</label>
-        <select id="n" name="n">
-          {["1", "2", "3", "4"].map((n) => (
-            <option value={n} selected={n === (props.n ?? "1")}>
-              {n}
-            </option>
-          ))}
-        </select>
-        <p>
-          <button class="primary" type="submit">
-            Generate
-          </button>
-        </p>
-      </form>
-    </Layout>
-  );
-}
-
-export function JobPage(props: { ctx: PageContext; status: JobStatus; links: ViewLinks; error?: string; reply?: string; quote?: string; values?: Record<string, string>; context?: ContextCard }) {
-  const { job, media, elapsedMs } = props.status;
-  const running = job.state === "queued" || job.state === "running";
-  const v = props.values ?? {};
-  return (
-    <Layout title={running ? "Generating…" : job.state === "done" ? "Post your images" : "Generation failed"} ctx={props.ctx} head={running ? <meta http-equiv="refresh" content="1" /> : undefined}>
-      <section class="card" aria-live="polite">
-        <h1>{running ? "Generating…" : job.state === "done" ? "Post your images" : "Generation failed"}</h1>
-        <p class="muted">
-          {job.state} · {(elapsedMs / 1000).toFixed(1)} s · <q>{job.prompt}</q>
-        </p>
-        {job.state === "failed" ? (
-          <p class="error" role="alert">
-            {job.error_message} <a href={`/create?prompt=${encodeURIComponent(job.prompt)}`}>Try again</a>
-          </p>
-        ) : null}
-      </section>
-      {job.state === "done" ? (
-        <form method="post" action="/posts" class="card">
-          {props.error ? (
-            <p class="error" role="alert">
-              {props.error}
-            </p>
-          ) : null}
-          <Csrf ctx={props.ctx} />
-          <input type="hidden" name="job" value={job.id} />
-          <ContextNote context={props.context} />
-          {props.reply ? <input type="hidden" name="reply" value={props.reply} /> : null}
-          {props.quote ? <input type="hidden" name="quote" value={props.quote} /> : null}
-          <fieldset class="choices-set">
-            <legend>Choose the images to post</legend>
-            <div class={media.length === 1 ? "choices one" : "choices"}>
-              {media.map((m, i) => {
-                const full = props.links.media.full(m);
-                const thumb = props.links.media.thumb(m);
-                // The thumbnail (400 px) where the tile is small, the WebP where it is drawn larger or on dense screens.
-                const thumbW = m.width && m.height ? Math.round((m.width * Math.min(1, 400 / Math.max(m.width, m.height)))) : null;
-                const fullW = m.width && m.height ? Math.round(m.width * Math.min(1, 2048 / Math.max(m.width, m.height))) : null;
-                const srcset = thumbW && fullW && fullW > thumbW && full !== thumb ? `${thumb} ${thumbW}w, ${full} ${fullW}w` : undefined;
-                return (
-                  <div class="choice">
-                    <input class="pick" type="checkbox" id={`pick_${m.id}`} name="media" value={m.id} checked={!v.media || v.media.split(",").includes(m.id)} />
-                    <label class="tile" for={`pick_${m.id}`}>
-                      <img src={thumb} srcset={srcset} sizes={srcset ? (media.length === 1 ? "(max-width: 30rem) calc(100vw - 4rem), 24rem" : "(max-width: 44rem) calc(50vw - 3rem), 19rem") : undefined} alt={m.alt || job.prompt} width={m.width ?? undefined} height={m.height ?? undefined} />
-                      <span class="tile-check">Post image {i + 1}</span>
-                    </label>
-                    <label class="alt-label" for={`alt_${m.id}`}>Alt text for image {i + 1}</label>
-                    <input id={`alt_${m.id}`} name={`alt_${m.id}`} type="text" value={v[`alt_${m.id}`] ?? ""} maxlength={1500} aria-describedby="alt-hint" placeholder="Describe the image for people who cannot see it" />
-                  </div>
-                );
-              })}
-            </div>
-          </fieldset>
-          <p id="alt-hint" class="muted">
-            Alt text left empty is filled from the prompt only when the prompt is shown; with the prompt hidden, write it yourself.
-          </p>
-          <label for="caption">Caption</label>
-          <textarea id="caption" name="caption" rows={3} maxlength={5000}>
-            {v.caption ?? ""}
-          </textarea>
-          <label for="summary">Content warning (optional)</label>
-          <input id="summary" name="summary" type="text" value={v.summary ?? ""} maxlength={500} />
-          <label for="visibility">Visibility</label>
-          <select id="visibility" name="visibility">
-            {VISIBILITIES.map((x) => (
-              <option value={x} selected={(v.visibility ?? "public") === x}>
-                {x}
-              </option>
-            ))}
-          </select>
-          <label>
-            <input type="checkbox" name="show_prompt" value="1" checked={v.show_prompt !== "0"} /> Show the prompt
-          </label>
-          <label>
-            <input type="checkbox" name="sensitive" value="1" checked={v.sensitive === "1"} /> Mark the images sensitive
-          </label>
-          <p>
-            <button class="primary" type="submit">
-              Post
-            </button>
-          </p>
-        </form>
-      ) : null}
     </Layout>
   );
 }

@@ -1,5 +1,6 @@
 import { raw } from "hono/html";
 import type { AccountSummary, MediaView, PostView, QuoteView } from "../../read/views.ts";
+import { modelLabel } from "../../generation/models.ts";
 import { mediaSrcset, readableDate } from "./format.ts";
 import { Layout, type PageContext } from "./layout.tsx";
 
@@ -36,7 +37,7 @@ function ToggleForm(props: { action: string; on: boolean; labels: [string, strin
  * `sizes`: how wide it is drawn, for srcset to pick the thumbnail or the full WebP.
  * `open`: a link to the full image around it (APP_JS opens it in a viewer).
  */
-function Picture(props: { m: MediaView; full?: boolean; sensitive?: boolean; sizes?: string; open?: boolean }) {
+function Picture(props: { m: MediaView; full?: boolean; sensitive?: boolean; sizes?: string; open?: boolean; label?: string }) {
   const { m } = props;
   if (m.unavailable) {
     return (
@@ -61,7 +62,7 @@ function Picture(props: { m: MediaView; full?: boolean; sensitive?: boolean; siz
   );
   if (!props.open) return img;
   return (
-    <a class="media-open" href={m.url} data-viewer data-alt={m.alt} aria-label={m.alt ? `Open the image full size: ${m.alt}` : "Open the image full size"}>
+    <a class="media-open" href={m.url} data-viewer data-alt={m.alt} aria-label={`Open ${props.label ?? "the image"} full size${m.alt ? `: ${m.alt}` : ""}`}>
       {img}
     </a>
   );
@@ -115,16 +116,29 @@ export function Quote(props: { quote: QuoteView; local: boolean; label?: string 
 export function PostCard(props: { post: PostView; ctx: PageContext; full?: boolean; boostedBy?: AccountSummary | null }) {
   const { post } = props;
   const { author } = post;
-  // One image spans the card (main is at most 44rem, the card's padding 2rem); two or more share it.
+  // An image spans the card (main is at most 44rem, the card's padding 2rem). Two or more are a set
+  // that scrolls sideways, one at a time (swiped on phones), each marked with its place ("2/3").
   const count = post.media.length;
-  const sizes = count === 1 ? "(max-width: 44rem) calc(100vw - 4rem), 40rem" : "(max-width: 44rem) calc(50vw - 2rem), 20rem";
-  const figure = count ? (
-    <figure class={count === 1 ? "post-media single" : "post-media"}>
-      {post.media.map((m) => (
-        <Picture m={m} sizes={sizes} open />
-      ))}
-    </figure>
-  ) : null;
+  const sizes = "(max-width: 44rem) calc(100vw - 4rem), 40rem";
+  const figure =
+    count === 1 ? (
+      <figure class="post-media single">
+        <Picture m={post.media[0]} sizes={sizes} open />
+      </figure>
+    ) : count > 1 ? (
+      <figure class="post-media set" aria-label={`${count} images`}>
+        <div class="media-track">
+          {post.media.map((m, i) => (
+            <div class="slide">
+              <Picture m={m} sizes={sizes} open label={`image ${i + 1} of ${count}`} />
+              <span class="slide-count" aria-hidden="true">
+                {i + 1}/{count}
+              </span>
+            </div>
+          ))}
+        </div>
+      </figure>
+    ) : null;
   // A long text is shown folded (after about ten lines) in feeds, with a toggle that works without JavaScript.
   const long = !props.full && textLength(post.contentHtml) > 600;
   const content = long ? (
@@ -177,7 +191,7 @@ export function PostCard(props: { post: PostView; ctx: PageContext; full?: boole
           {post.models.length ? (
             <span class="model">
               <span class="sr-only">with </span>
-              {post.models.join(", ")}
+              {post.models.map(modelLabel).join(", ")}
             </span>
           ) : null}
         </p>
@@ -199,6 +213,7 @@ export function PostCard(props: { post: PostView; ctx: PageContext; full?: boole
           <>
             <ToggleForm action={`/posts/${post.id}/like`} on={post.viewer.liked} labels={["Like", "Liked"]} csrf={props.ctx.csrf} />
             {post.viewer.canBoost ? <ToggleForm action={`/posts/${post.id}/boost`} on={post.viewer.boosted} labels={["Boost", "Boosted"]} csrf={props.ctx.csrf} /> : null}
+            <ToggleForm action={`/posts/${post.id}/bookmark`} on={post.viewer.bookmarked ?? false} labels={["Bookmark", "Bookmarked"]} csrf={props.ctx.csrf} />
             <a class="button" href={`/create?reply=${post.id}`}>
               Reply
             </a>
@@ -214,27 +229,38 @@ export function PostCard(props: { post: PostView; ctx: PageContext; full?: boole
 }
 
 /**
- * Edit and Delete for the author, on the post's page. Deleting asks first
- * without JavaScript: the button that deletes is inside a <details>.
+ * Edit and Delete for the author, on the post's page. Delete asks first: in a
+ * modal <dialog> (APP_JS opens it), or without JavaScript on a page of its own.
  */
 function OwnPostControls(props: { post: PostView; ctx: PageContext }) {
   const { post } = props;
+  const id = `delete-${post.id}`;
   return (
     <div class="own-post actions">
       <a class="button" href={`/posts/${post.id}/edit`}>
         Edit
       </a>
-      <details class="confirm-delete">
-        <summary class="button">Delete</summary>
-        <form method="post" action={`/posts/${post.id}/delete`}>
-          <input type="hidden" name="_csrf" value={props.ctx.csrf} />
-          <input type="hidden" name="confirm" value="1" />
-          <p>Delete this post for everyone? This cannot be undone.</p>
-          <button class="danger" type="submit">
-            Delete for good
-          </button>
-        </form>
-      </details>
+      <a class="button" href={`/posts/${post.id}/delete`} data-dialog={id}>
+        Delete
+      </a>
+      <dialog class="confirm" id={id} aria-labelledby={`${id}-title`}>
+        <h2 id={`${id}-title`}>Delete this post?</h2>
+        <p>It is removed for everyone, here and on the servers that received it. This cannot be undone.</p>
+        <div class="actions">
+          <form method="post" action={`/posts/${post.id}/delete`}>
+            <input type="hidden" name="_csrf" value={props.ctx.csrf} />
+            <input type="hidden" name="confirm" value="1" />
+            <button class="danger" type="submit">
+              Delete for good
+            </button>
+          </form>
+          <form method="dialog">
+            <button type="submit" autofocus>
+              Cancel
+            </button>
+          </form>
+        </div>
+      </dialog>
     </div>
   );
 }

@@ -1,8 +1,16 @@
 import { raw } from "hono/html";
 import type { AccountSummary, PostView } from "../../read/views.ts";
-import { Layout, type PageContext } from "./layout.tsx";
+import { Icon, Layout, type PageContext } from "./layout.tsx";
 import { NextSteps } from "./pages.tsx";
 import { Avatar } from "./post.tsx";
+
+/** The label on a grid tile of a post that is not public. */
+const VISIBILITY_MARK = {
+  public: ["Public", "public"],
+  unlisted: ["Unlisted", "unlisted"],
+  followers: ["Followers", "followers only"],
+  direct: ["Private", "only for those mentioned"],
+} as const;
 
 export function ProfilePage(props: {
   account: AccountSummary;
@@ -72,6 +80,9 @@ export function ProfilePage(props: {
         {ctx.viewer && ctx.viewer.id === account.id ? (
           // Yourself: settings and logging out (on phones, the header keeps only the search; this page is the "Me" tab).
           <div class="actions own">
+            <a class="button" href="/bookmarks">
+              Bookmarks
+            </a>
             <a class="button" href="/settings">
               Settings
             </a>
@@ -110,6 +121,26 @@ export function ProfilePage(props: {
           .map((p) => (
             <a href={p.path}>
               {p.media[0].unavailable ? <span class="media-link">{p.media[0].alt || "An image (it could not be fetched)"}</span> : <img src={p.media[0].thumbUrl} alt={p.media[0].alt} loading="lazy" class={p.sensitive ? "sensitive" : undefined} />}
+              {p.media.length > 1 || p.visibility !== "public" ? (
+                // What the thumbnail alone does not say: more images behind it, and who may see the post.
+                <span class="tile-marks">
+                  {p.visibility !== "public" ? (
+                    <span class="tile-mark">
+                      <Icon name="lock" size={14} />
+                      <span aria-hidden="true">{VISIBILITY_MARK[p.visibility][0]}</span>
+                      <span class="sr-only">, {VISIBILITY_MARK[p.visibility][1]}</span>
+                    </span>
+                  ) : null}
+                  {p.media.length > 1 ? (
+                    <span class="tile-mark">
+                      <Icon name="stack" size={14} />
+                      <span class="sr-only">, </span>
+                      {p.media.length}
+                      <span class="sr-only"> images</span>
+                    </span>
+                  ) : null}
+                </span>
+              ) : null}
               {/* A quote (a remix), drawn small: the quoted post's author and first image. */}
               {p.quote?.card ? (
                 <span class="grid-quote" title={p.quote.card.text}>

@@ -3,18 +3,20 @@ import { secureHeaders, NONCE } from "hono/secure-headers";
 import { streamSSE } from "hono/streaming";
 import { type LocalAccount, normalizeUsername, validatePassword, validateUsername } from "../../domain/accounts.ts";
 import { DomainError } from "../../domain/errors.ts";
-import type { JobStatus } from "../../domain/generations.ts";
+import { type JobStatus, QuotaError } from "../../domain/generations.ts";
 import type { PostDetails } from "../../domain/posts.ts";
 import { ANONYMOUS, canSeePrompt, isListedPublicly, viewerOf } from "../../domain/visibility.ts";
 import type { TimelinePage } from "../../read/timelines.ts";
 import type { AccountRow, Visibility } from "../../storage/schema.ts";
 import type { HttpDeps } from "../app.tsx";
 import type { PageContext } from "../views/layout.tsx";
-import { CreatePage, Empty, FeedPage, FollowRequestsPage, FormPage, JobPage, LandingPage, NotificationsPage } from "../views/pages.tsx";
-import { DeletePostPage, EditPostPage, PostPage } from "../views/post.tsx";
+import { Empty, FeedPage, FollowRequestsPage, FormPage, LandingPage, NotificationsPage } from "../views/pages.tsx";
+import { type CreateError, CreatePage, JobPage } from "../views/create.tsx";
+import { counted, DeletePostPage, EditPostPage, PostPage } from "../views/post.tsx";
 import { accountSummary, type MediaLinks, notificationView, type PostView, postView, quoteCard, type TimelineItemView, type ViewLinks } from "../../read/views.ts";
 import { ErrorPage, NotFoundPage, ProfilePage } from "../views/profile.tsx";
 import { APP_CSS, APP_JS } from "./assets.ts";
+import { CREATE_CSS, CREATE_JS } from "./create-assets.ts";
 import { iconPng, faviconIco, ICON_SVG, manifest } from "./icons.ts";
 import { localMediaLinks, pageLinks } from "./page-links.ts";
 import { registerSettings } from "./settings.tsx";
@@ -55,6 +57,8 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
 
   app.get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=3600" }));
   app.get("/assets/app.js", (c) => c.body(APP_JS, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600" }));
+  app.get("/assets/create.css", (c) => c.body(CREATE_CSS, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=3600" }));
+  app.get("/assets/create.js", (c) => c.body(CREATE_JS, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600" }));
   // The icon (SVG, and PNG/ICO drawn from it once) and the web app manifest.
   const icon = { "Cache-Control": "public, max-age=86400" };
   app.get("/favicon.svg", (c) => c.body(ICON_SVG, 200, { "Content-Type": "image/svg+xml", ...icon }));
@@ -105,11 +109,18 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
   const views = async (c: C, items: PostDetails[], full = false) => {
     const viewer = c.get("viewer");
     const who = viewerOf(viewer);
-    const [states, quoted, parents] = await Promise.all([viewer ? interactions.viewerState(viewer.id, items.map((d) => d.post.id)) : undefined, reader.quotedBy(who, items), parentsOf(c, items)]);
+    const ids = items.map((d) => d.post.id);
+    const [states, marks, quoted, parents] = await Promise.all([
+      viewer ? interactions.viewerState(viewer.id, ids) : undefined,
+      viewer ? deps.parts.marks(viewer.id, ids) : undefined,
+      reader.quotedBy(who, items),
+      parentsOf(c, items),
+    ]);
     // The authors' avatars come from their cached copies too.
     const page = await linksFor([...items, ...quoted.values()], items.map((d) => d.author), full);
     return items.map((d) => {
       const view = postView(d, who, page, states?.get(d.post.id), d.post.quote_iri ? quoted.get(d.post.quote_iri) : undefined);
+      if (marks) view.viewer.bookmarked = marks.bookmarked.has(d.post.id);
       const parent = d.post.in_reply_to_iri ? parents.get(d.post.in_reply_to_iri) : undefined;
       if (parent) view.replyTo = { path: parent.author.domain === null ? `/@${parent.author.username}/${parent.post.id}` : `/posts/${parent.post.id}`, acct: accountSummary(parent.author, links).acct };
       return view;
@@ -272,11 +283,17 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
         { href: "/explore?tab=federated", label: "Federated", current: tab === "federated" },
       ],
       aside: trending.length ? (
-        <p class="actions" aria-label="Trending hashtags">
-          {trending.map((t) => (
-            <a href={`/tags/${encodeURIComponent(t.tag)}`}>#{t.tag}</a>
-          ))}
-        </p>
+        <section class="card trending" aria-labelledby="trending-title">
+          <h2 id="trending-title">Trending hashtags</h2>
+          <p class="muted">Public posts of the last 7 days.</p>
+          <ul class="tag-list">
+            {trending.map((t) => (
+              <li>
+                <a href={`/tags/${encodeURIComponent(t.tag)}`}>#{t.tag}</a> <span class="muted">{counted(t.uses, "post")} by {counted(t.people, "person", "people")}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
       ) : null,
     });
   });
@@ -344,7 +361,7 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
     // A remix starts from the prompt only when its author shows it.
     const shown = remix && canSeePrompt(viewerOf(viewer), remix.post) ? remix.media.find((m) => m.prompt)?.prompt : undefined;
     const prompt = c.req.query("prompt") ?? shown ?? (remix ? remix.post.caption ?? "" : "");
-    return c.html(<CreatePage ctx={await ctx(c)} prompt={prompt} models={deps.models} reply={reply?.post.id} remix={remix?.post.id} remixOf={remix ? `@${remix.author.username}@${remix.author.domain ?? host}` : undefined} context={await contextCard(reply, remix)} />);
+    return c.html(<CreatePage ctx={await ctx(c)} prompt={prompt} choices={generations.choices()} quota={await generations.quota(viewer)} reply={reply?.post.id} remix={remix?.post.id} remixOf={remix ? `@${remix.author.username}@${remix.author.domain ?? host}` : undefined} context={await contextCard(reply, remix)} />);
   });
   app.post("/create", async (c) => {
     const viewer = signedIn(c);
@@ -368,7 +385,10 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
       return c.redirect(`/create/${job.id}${q.size ? `?${q}` : ""}`, 303);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      return c.html(<CreatePage ctx={await ctx(c)} error={error.message} prompt={str(body.prompt)} models={deps.models} model={str(body.model)} size={str(body.size)} n={str(body.n)} reply={reply?.post.id} remix={remix?.post.id} context={await contextCard(reply, remix)} />, 422);
+      // The page again with what was typed and chosen, and why it was refused (over the daily limit: how many are left, and when more come).
+      const shown: CreateError = error instanceof QuotaError ? { requested: error.requested, quota: error.quota } : { message: error.message };
+      const page = <CreatePage ctx={await ctx(c)} error={shown} prompt={str(body.prompt)} choices={generations.choices()} quota={await generations.quota(viewer)} model={str(body.model)} size={str(body.size)} n={str(body.n)} reply={reply?.post.id} remix={remix?.post.id} context={await contextCard(reply, remix)} />;
+      return c.html(page, error.status === 429 ? 429 : 422);
     }
   });
   const jobStatus = async (c: C): Promise<JobStatus | undefined> => {
@@ -522,6 +542,34 @@ export function webRoutes(deps: HttpDeps): Hono<WebEnv> {
       return answer(c, backTo(c.req.header("Referer"), details.author.domain === null ? `/@${details.author.username}/${details.post.id}` : `/posts/${details.post.id}`), { pressed: !undo, label: labels[undo ? 0 : 1], next: undo ? "do" : "undo" });
     });
   }
+  // Bookmarks: private to the viewer, sent nowhere; listed on /bookmarks, newest first.
+  app.post("/posts/:id/bookmark", async (c) => {
+    const viewer = signedIn(c);
+    if (viewer instanceof Response) return viewer;
+    const details = await visiblePost(c, c.req.param("id"));
+    if (!details) return notFound(c, "No such post.");
+    const undo = str((await c.req.parseBody()).action) === "undo";
+    await (undo ? deps.bookmarks.unbookmark(viewer, details) : deps.bookmarks.bookmark(viewer, details));
+    return answer(c, backTo(c.req.header("Referer"), "/bookmarks"), { pressed: !undo, label: undo ? "Bookmark" : "Bookmarked", next: undo ? "do" : "undo" });
+  });
+  app.get("/bookmarks", async (c) => {
+    const viewer = signedIn(c);
+    if (viewer instanceof Response) return viewer;
+    const limit = 20;
+    const saved = await deps.accountReads.saved(viewerOf(viewer), "bookmark", { cursor: c.req.query("cursor"), limit });
+    const found = await posts.detailsMany(saved.map((s) => s.item));
+    const items = saved.flatMap((s) => (found.has(s.item) ? [found.get(s.item)!] : []));
+    const shown = await views(c, items);
+    return c.html(
+      <FeedPage
+        title="Bookmarks"
+        ctx={await ctx(c)}
+        entries={shown.map((post) => ({ id: post.id, post, boostedBy: null }))}
+        nextCursor={saved.length === limit ? saved[saved.length - 1].key : null}
+        empty={<Empty message="No bookmarks yet. Press Bookmark under a post to keep it here; only you see them." steps={[{ href: "/explore", label: "Explore posts" }, { href: "/", label: "Home" }]} />}
+      />,
+    );
+  });
   app.post("/follow", async (c) => {
     const viewer = signedIn(c);
     if (viewer instanceof Response) return viewer;

@@ -23,20 +23,49 @@ export interface PageHelpers {
   media: MediaLinks;
 }
 
-function ImagePicker(props: { name: string; label: string; images: MediaRow[]; media: MediaLinks; current: string | null }) {
+/**
+ * The avatar or header, picked from the images one has posted, as a grid of
+ * radio tiles: the current one first (kept unless another is picked), then
+ * None, then the others; and, when uploads are allowed, a file of one's own.
+ */
+function ImagePicker(props: { name: "avatar" | "header"; legend: string; hint: string; images: MediaRow[]; media: MediaLinks; current: string | null; uploadMaxBytes?: number }) {
+  const { name, media, current } = props;
+  const others = props.images.filter((m) => media.full(m) !== current);
   return (
-    <>
-      <label for={props.name}>{props.label}</label>
-      <select id={props.name} name={props.name}>
-        <option value="">Keep as it is</option>
-        <option value="none">None</option>
-        {props.images.map((m) => (
-          <option value={m.id} selected={props.current === props.media.full(m)}>
-            {m.prompt?.slice(0, 60) ?? m.id}
-          </option>
+    <fieldset class={`choices-set picker picker-${name}`}>
+      <legend>{props.legend}</legend>
+      <p class="muted hint">{props.hint}</p>
+      <div class="picks">
+        <label class="pick-tile">
+          <input type="radio" name={name} value="" checked />
+          {current ? <img src={current} alt="" loading="lazy" /> : <span class="pick-none" aria-hidden="true" />}
+          <span class="pick-label">{current ? "Current" : "None yet"}</span>
+        </label>
+        {current ? (
+          <label class="pick-tile">
+            <input type="radio" name={name} value="none" />
+            <span class="pick-none" aria-hidden="true" />
+            <span class="pick-label">None</span>
+          </label>
+        ) : null}
+        {others.map((m, i) => (
+          <label class="pick-tile">
+            <input type="radio" name={name} value={m.id} />
+            <img src={media.thumb(m)} alt="" loading="lazy" />
+            <span class="sr-only">
+              Posted image {i + 1}
+              {m.alt || m.prompt ? `: ${(m.alt || m.prompt)!.slice(0, 80)}` : ""}
+            </span>
+          </label>
         ))}
-      </select>
-    </>
+      </div>
+      {props.uploadMaxBytes ? (
+        <>
+          <label for={`${name}_file`}>Or upload an image (PNG, JPEG, WebP or AVIF, up to {formatBytes(props.uploadMaxBytes)})</label>
+          <input id={`${name}_file`} name={`${name}_file`} type="file" accept="image/png,image/jpeg,image/webp,image/avif" />
+        </>
+      ) : null}
+    </fieldset>
   );
 }
 
@@ -95,11 +124,13 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
     const prefs = await accounts.preferences(viewer.id);
     const [blocked, muted] = await Promise.all([moderation.blockedBy(viewer.id), moderation.mutedBy(viewer.id)]);
     const images = await mediaReader.ownImages(viewer.id);
+    // An upload travels in the form, so it is held to the form's size limit too.
+    const uploadMax = deps.uploads.enabled ? Math.min(deps.uploads.maxBytes, deps.config.formMaxBytes - 64 * 1024) : undefined;
     const ctx = await h.ctx(c);
     const bio = account.bio_html.replace(/<br>/g, "\n").replace(/<\/p><p>/g, "\n\n").replace(/<[^>]+>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
     return c.html(
       <Layout title="Settings" ctx={ctx}>
-        <form method="post" action="/settings" class="card">
+        <form method="post" action="/settings" class="card" enctype={uploadMax ? "multipart/form-data" : undefined}>
           <h1>Settings</h1>
           {message?.error ? <p class="error" role="alert">{message.error}</p> : null}
           {message?.ok ? <p role="status">{message.ok}</p> : null}
@@ -108,8 +139,8 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
           <input id="display_name" name="display_name" type="text" value={account.display_name} maxlength={100} />
           <label for="bio">Bio</label>
           <textarea id="bio" name="bio" rows={4} maxlength={2000}>{bio}</textarea>
-          <ImagePicker name="avatar" label="Avatar (one of your images — generate one on Create)" images={images} media={h.media} current={account.avatar_url} />
-          <ImagePicker name="header" label="Header" images={images} media={h.media} current={account.header_url} />
+          <ImagePicker name="avatar" legend="Avatar" hint={images.length ? "Pick one of the images you posted." : "Images you post show up here to pick from: make one on Create."} images={images} media={h.media} current={account.avatar_url} uploadMaxBytes={uploadMax} />
+          <ImagePicker name="header" legend="Header" hint="Shown wide at the top of your profile." images={images} media={h.media} current={account.header_url} uploadMaxBytes={uploadMax} />
           <label>
             <input type="checkbox" name="locked" value="1" checked={account.manually_approves_followers === 1} /> Approve followers by hand (locked account)
           </label>
@@ -153,7 +184,11 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
     const viewer = h.signedIn(c);
     if (viewer instanceof Response) return viewer;
     const body = await c.req.parseBody();
-    const pick = async (value: string) => {
+    const pick = async (value: string, file: unknown) => {
+      if (file instanceof File && file.size > 0) {
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        return h.media.full(await deps.uploads.upload(viewer, bytes));
+      }
       if (value === "") return undefined;
       if (value === "none") return null;
       const m = await mediaReader.ownImage(viewer.id, value);
@@ -165,8 +200,8 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
         displayName: str(body.display_name),
         bio: str(body.bio),
         locked: str(body.locked) === "1",
-        avatarUrl: await pick(str(body.avatar)),
-        headerUrl: await pick(str(body.header)),
+        avatarUrl: await pick(str(body.avatar), body.avatar_file),
+        headerUrl: await pick(str(body.header), body.header_file),
       });
       await accounts.setPreferences(viewer.id, { defaultVisibility: (str(body.default_visibility) || "public") as Visibility, showPromptDefault: str(body.show_prompt_default) === "1" });
       return settingsPage(c, viewer, { ok: "Saved." });
