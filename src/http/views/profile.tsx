@@ -5,8 +5,9 @@ import { NextSteps } from "./pages.tsx";
 import { Avatar } from "./post.tsx";
 
 /** The label on a grid tile of a post that is not public. */
+/** The grid's label for who may see a post (display only; who sees what is decided in src/domain/visibility.ts). Public posts carry none. */
 const VISIBILITY_MARK = {
-  public: ["Public", "public"],
+  public: null,
   unlisted: ["Unlisted", "unlisted"],
   followers: ["Followers", "followers only"],
   direct: ["Private", "only for those mentioned"],
@@ -121,14 +122,14 @@ export function ProfilePage(props: {
           .map((p) => (
             <a href={p.path}>
               {p.media[0].unavailable ? <span class="media-link">{p.media[0].alt || "An image (it could not be fetched)"}</span> : <img src={p.media[0].thumbUrl} alt={p.media[0].alt} loading="lazy" class={p.sensitive ? "sensitive" : undefined} />}
-              {p.media.length > 1 || p.visibility !== "public" ? (
+              {p.media.length > 1 || VISIBILITY_MARK[p.visibility] ? (
                 // What the thumbnail alone does not say: more images behind it, and who may see the post.
                 <span class="tile-marks">
-                  {p.visibility !== "public" ? (
+                  {VISIBILITY_MARK[p.visibility] ? (
                     <span class="tile-mark">
                       <Icon name="lock" size={14} />
-                      <span aria-hidden="true">{VISIBILITY_MARK[p.visibility][0]}</span>
-                      <span class="sr-only">, {VISIBILITY_MARK[p.visibility][1]}</span>
+                      <span aria-hidden="true">{VISIBILITY_MARK[p.visibility]?.[0]}</span>
+                      <span class="sr-only">, {VISIBILITY_MARK[p.visibility]?.[1]}</span>
                     </span>
                   ) : null}
                   {p.media.length > 1 ? (
