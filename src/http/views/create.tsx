@@ -2,7 +2,7 @@ import type { JobStatus, ModelChoice, Quota } from "../../domain/generations.ts"
 import { VISIBILITIES } from "../../domain/visibility.ts";
 import { modelLabel, sizeLabel } from "../../generation/models.ts";
 import type { ViewLinks } from "../../read/views.ts";
-import { Layout, type PageContext } from "./layout.tsx";
+import { FormError, Layout, type PageContext } from "./layout.tsx";
 import { type ContextCard, ContextNote, Csrf } from "./pages.tsx";
 
 /** The Create pages' own stylesheet and script (progress over server-sent events, Ctrl+Enter, local times). */
@@ -226,11 +226,7 @@ export function JobPage(props: { ctx: PageContext; status: JobStatus; links: Vie
         ) : null}
         {job.state === "done" ? (
           <form method="post" action="/posts" class="card" id="post-form">
-            {props.error ? (
-              <p class="error" role="alert">
-                {props.error}
-              </p>
-            ) : null}
+            <FormError message={props.error} />
             <Csrf ctx={props.ctx} />
             <input type="hidden" name="job" value={job.id} />
             <ContextNote context={props.context} />

@@ -135,3 +135,12 @@ export function Layout(props: { title: string; ctx: PageContext; children: Child
     </>
   );
 }
+
+/** A form's error, announced when the page loads; nothing when there is none. */
+export function FormError(props: { message?: string | null }) {
+  return props.message ? (
+    <p class="error" role="alert">
+      {props.message}
+    </p>
+  ) : null;
+}

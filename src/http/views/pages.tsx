@@ -1,6 +1,6 @@
 import type { AccountSummary, NotificationItemView, PostView, QuoteCardView, TimelineItemView } from "../../read/views.ts";
 import { readableDate } from "./format.ts";
-import { Layout, type PageContext } from "./layout.tsx";
+import { FormError, Layout, type PageContext } from "./layout.tsx";
 import { Avatar, PostCard, Quote } from "./post.tsx";
 
 /** What a create or post form answers or remixes: a small card of that post. */
@@ -154,11 +154,7 @@ export function FormPage(props: { title: string; ctx: PageContext; action: strin
       <form method="post" action={props.action} class="card">
         <h1>{props.title}</h1>
         {props.intro ? <p>{props.intro}</p> : null}
-        {props.error ? (
-          <p class="error" role="alert">
-            {props.error}
-          </p>
-        ) : null}
+        <FormError message={props.error} />
         <Csrf ctx={props.ctx} />
         {Object.entries(props.hidden ?? {}).map(([name, value]) => (
           <input type="hidden" name={name} value={value} />
@@ -250,11 +246,7 @@ export function FollowRequestsPage(props: { ctx: PageContext; requests: Array<{ 
   return (
     <Layout title="Follow requests" ctx={props.ctx}>
       <h1>Follow requests</h1>
-      {props.error ? (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      ) : null}
+      <FormError message={props.error} />
       {props.requests.length === 0 ? <p class="muted">No one is waiting for an answer.</p> : null}
       <ul>
         {props.requests.map((r) => (

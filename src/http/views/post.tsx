@@ -2,7 +2,7 @@ import { raw } from "hono/html";
 import type { AccountSummary, MediaView, PostView, QuoteView } from "../../read/views.ts";
 import { modelLabel } from "../../generation/models.ts";
 import { mediaSrcset, readableDate } from "./format.ts";
-import { Layout, type PageContext } from "./layout.tsx";
+import { FormError, Layout, type PageContext } from "./layout.tsx";
 
 /**
  * An account's avatar, small and round beside its name (`size` "lg" on its
@@ -275,11 +275,7 @@ export function EditPostPage(props: { ctx: PageContext; post: PostView; error?: 
     <Layout title="Edit post" ctx={props.ctx}>
       <form method="post" action={`/posts/${post.id}/edit`} class="card">
         <h1>Edit post</h1>
-        {props.error ? (
-          <p class="error" role="alert">
-            {props.error}
-          </p>
-        ) : null}
+        <FormError message={props.error} />
         <input type="hidden" name="_csrf" value={props.ctx.csrf} />
         {post.media.length ? (
           <fieldset class="choices-set">

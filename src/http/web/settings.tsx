@@ -5,7 +5,7 @@ import { DomainError } from "../../domain/errors.ts";
 import { ModerationService } from "../../domain/moderation.ts";
 import type { AccountRow, MediaRow, Visibility } from "../../storage/schema.ts";
 import type { HttpDeps } from "../app.tsx";
-import { Layout, type PageContext } from "../views/layout.tsx";
+import { FormError, Layout, type PageContext } from "../views/layout.tsx";
 import { Csrf } from "../views/pages.tsx";
 import { ErrorPage } from "../views/profile.tsx";
 import { formatBytes } from "../../net/errors.ts";
@@ -132,7 +132,7 @@ export function registerSettings(app: Hono<WebEnv>, deps: HttpDeps, h: PageHelpe
       <Layout title="Settings" ctx={ctx}>
         <form method="post" action="/settings" class="card" enctype={uploadMax ? "multipart/form-data" : undefined}>
           <h1>Settings</h1>
-          {message?.error ? <p class="error" role="alert">{message.error}</p> : null}
+          <FormError message={message?.error} />
           {message?.ok ? <p role="status">{message.ok}</p> : null}
           <Csrf ctx={ctx} />
           <label for="display_name">Display name</label>
