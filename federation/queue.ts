@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { MessageQueue, MessageQueueDepth, MessageQueueEnqueueOptions, MessageQueueListenOptions } from "@fedify/fedify";
 import { getLogger } from "@logtape/logtape";
-import { sql } from "kysely";
+import { type Insertable, sql } from "kysely";
 import type pg from "pg";
 import type { Db } from "../src/storage/db.ts";
+import type { QueueMessagesTable } from "../src/storage/schema.ts";
 import { newId } from "../src/storage/time.ts";
 
 export interface KyselyMessageQueueOptions {
@@ -138,9 +139,19 @@ export class KyselyMessageQueue implements MessageQueue {
       locked_by: null,
       created_at: now,
     }));
-    for (let i = 0; i < rows.length; i += 500) await this.#db.kysely.insertInto("queue_messages").values(rows.slice(i, i + 500)).execute();
-    await this.#notify();
+    await this.#inserts.addAll(rows);
   }
+
+  /**
+   * Enqueues that arrive together share one INSERT (and one NOTIFY): a web
+   * process taking many inbox POSTs at once writes them in a few statements,
+   * each enqueue resolving once its row is stored (or rejecting with its batch).
+   * On SQLite that is one write lock taken per batch instead of per activity.
+   */
+  readonly #inserts = new Batcher<Insertable<QueueMessagesTable>>(async (rows) => {
+    await this.#db.kysely.insertInto("queue_messages").values(rows).execute();
+    await this.#notify();
+  });
 
   async getDepth(): Promise<MessageQueueDepth> {
     const now = iso();
@@ -298,7 +309,7 @@ export class KyselyMessageQueue implements MessageQueue {
   }
 
   /** Runs one message. Never rejects: what cannot be recorded now runs again when its lease lapses. */
-  async #handle(row: Row, handler: (message: unknown) => Promise<void> | void, done: Batcher): Promise<void> {
+  async #handle(row: Row, handler: (message: unknown) => Promise<void> | void, done: Batcher<string>): Promise<void> {
     try {
       let message: unknown;
       try {
@@ -428,7 +439,7 @@ export class KyselyMessageQueue implements MessageQueue {
   async listen(handler: (message: unknown) => Promise<void> | void, options?: MessageQueueListenOptions): Promise<void> {
     const signal = options?.signal ?? new AbortController().signal;
     const running = new Map<string, Running>();
-    const finished = new Batcher((ids) => this.#db.kysely.deleteFrom("queue_messages").where("id", "in", ids).execute());
+    const finished = new Batcher<string>((ids) => this.#db.kysely.deleteFrom("queue_messages").where("id", "in", ids).execute());
     // A wake-up that comes while no one waits (mid-claim) is remembered, not lost.
     let wakeUp: (() => void) | undefined;
     let woken = false;
@@ -549,17 +560,22 @@ export class KyselyMessageQueue implements MessageQueue {
 }
 
 /**
- * Collects ids and runs one statement for all those added in the same turn
- * of the event loop; each add() resolves once its id's statement has run.
+ * Collects items and runs one statement for all those added in the same turn
+ * of the event loop (500 at most per statement); each add resolves once its
+ * items' statements have run, or rejects with the first that failed.
  */
-class Batcher {
-  #ids: string[] = [];
+class Batcher<T> {
+  #items: T[] = [];
   #pending: Promise<void> | undefined;
 
-  constructor(private readonly run: (ids: string[]) => Promise<unknown>) {}
+  constructor(private readonly run: (items: T[]) => Promise<unknown>) {}
 
-  add(id: string): Promise<void> {
-    this.#ids.push(id);
+  add(item: T): Promise<void> {
+    return this.addAll([item]);
+  }
+
+  addAll(items: readonly T[]): Promise<void> {
+    this.#items.push(...items);
     this.#pending ??= new Promise<void>((resolve, reject) => {
       setImmediate(() => {
         this.#pending = undefined;
@@ -570,8 +586,8 @@ class Batcher {
   }
 
   async flush(): Promise<void> {
-    const ids = this.#ids;
-    this.#ids = [];
-    for (let i = 0; i < ids.length; i += 500) await this.run(ids.slice(i, i + 500));
+    const items = this.#items;
+    this.#items = [];
+    for (let i = 0; i < items.length; i += 500) await this.run(items.slice(i, i + 500));
   }
 }

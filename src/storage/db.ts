@@ -39,17 +39,61 @@ function loadPg(): typeof pg {
 
 /**
  * SQLite transactions that begin IMMEDIATE: they take the write lock at the
- * start (waiting up to busy_timeout) instead of upgrading a read lock later,
+ * start (waiting for it as waitWhileBusy does) instead of upgrading a read lock later,
  * which another process's commit can turn into an unretryable SQLITE_BUSY.
  * Every transaction Pictor opens writes, so nothing is lost by it.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(
+    config: ConstructorParameters<typeof SqliteDialect>[0],
+    private readonly inTransaction: () => boolean,
+  ) {
+    super(config);
+  }
+
   override createDriver(): Driver {
     const driver = super.createDriver();
     driver.beginTransaction = async (connection: DatabaseConnection) => {
       await connection.executeQuery(CompiledQuery.raw("begin immediate"));
     };
+    const acquire = driver.acquireConnection.bind(driver);
+    const waiting = new WeakSet<DatabaseConnection>();
+    driver.acquireConnection = async () => {
+      const connection = await acquire();
+      if (!waiting.has(connection)) {
+        waiting.add(connection);
+        const execute = connection.executeQuery.bind(connection);
+        connection.executeQuery = (query) => waitWhileBusy(() => execute(query), query.sql, this.inTransaction) as never;
+      }
+      return connection;
+    };
     return driver;
+  }
+}
+
+/** How long a statement waits for another process's write lock before failing with SQLITE_BUSY. */
+const SQLITE_BUSY_WAIT_MS = 5000;
+
+/**
+ * Runs a statement, waiting asynchronously while another process holds the
+ * write lock. SQLite's own busy handler (busy_timeout) sleeps inside the call,
+ * which in better-sqlite3 freezes the whole event loop: a web process whose
+ * queue insert waited for a worker's commit stopped serving every request
+ * meanwhile. Only a statement that can be repeated is: one outside a
+ * transaction (it did nothing), the `begin immediate` that starts one, or a
+ * COMMIT (which SQLite leaves pending when it answers BUSY).
+ */
+async function waitWhileBusy<T>(run: () => Promise<T>, text: string, inTransaction: () => boolean): Promise<T> {
+  const repeatable = !inTransaction() || /^\s*commit\b/i.test(text);
+  const deadline = Date.now() + SQLITE_BUSY_WAIT_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (code !== "SQLITE_BUSY" || !repeatable || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(16, 2 ** (attempt >> 1))));
+    }
   }
 }
 
@@ -73,7 +117,8 @@ export function openDb(url: string, options: { poolSize?: number } = {}): Db {
   const sqlite = new SQLite(path);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("foreign_keys = ON");
-  sqlite.pragma("busy_timeout = 5000");
+  // No busy wait inside SQLite: statements wait for the write lock asynchronously (waitWhileBusy).
+  sqlite.pragma("busy_timeout = 0");
   sqlite.pragma("synchronous = NORMAL");
   // Kysely prepares every query anew; keep prepared statements for the SQL we run again and again.
   const statements = new Map<string, SQLite.Statement>();
@@ -89,6 +134,6 @@ export function openDb(url: string, options: { poolSize?: number } = {}): Db {
       return statement;
     },
   };
-  const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
+  const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }, () => sqlite.inTransaction) });
   return { kysely, dialect: "sqlite", url, close: () => kysely.destroy() };
 }
