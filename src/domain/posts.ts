@@ -245,7 +245,6 @@ export class PostService {
       created_at: now,
     };
     return this.events.transaction(this.db, async (trx, stage) => {
-      await this.#lockReplyCounts(trx, [post.in_reply_to_iri]);
       await trx.insertInto("posts").values(post).execute();
       if (idempotencyKey) {
         // A key older than its hour is free again; a key in use fails the insert (and the whole post).
@@ -268,9 +267,12 @@ export class PostService {
       if (mentions.length) {
         await trx.insertInto("post_mentions").values(mentions.map((a) => ({ post_id: id, account_id: a.id }))).execute();
       }
-      // A local reply counts on its parent as a remote one does.
-      if (post.in_reply_to_iri && countsAsReply(visibility)) await this.#countReply(trx, post.in_reply_to_iri, 1);
       const details = (await this.#detailsIn(trx, id))!;
+      // A local reply counts on its parent as a remote one does. Last, so the parent's lock is held only to the commit.
+      if (post.in_reply_to_iri && countsAsReply(visibility)) {
+        await this.#lockReplyCounts(trx, [post.in_reply_to_iri]);
+        await this.#countReply(trx, post.in_reply_to_iri, 1);
+      }
       stage("post.published", details);
       return details;
     });
@@ -391,7 +393,6 @@ export class PostService {
     const id = newId();
     const now = nowIso();
     return this.events.transaction(this.db, async (trx, stage) => {
-      await this.#lockReplyCounts(trx, [input.iri, input.inReplyTo]);
       const rows = await trx
         .insertInto("posts")
         .values({
@@ -417,10 +418,15 @@ export class PostService {
         .execute();
       if (rows.length === 0) return null;
       await this.#replaceRemoteParts(trx, id, author.id, input, mentioned.map((m) => m.id));
-      if (input.inReplyTo && countsAsReply(input.visibility)) await this.#countReply(trx, input.inReplyTo, 1);
       await recountQuotes(trx, input.quote);
       // Quotes may arrive before the post they quote, too (the new row needs no lock).
       await recountQuotes(trx, input.iri, { lock: false });
+      let details = (await this.#detailsIn(trx, id))!;
+      // The reply counts last: a popular parent's lock is then held only from here to the commit, not
+      // across the whole transaction (every reply to it waits for that lock). Taken before either
+      // count is read or moved, it still makes a reply and its parent stored at once see each other.
+      await this.#lockReplyCounts(trx, [input.iri, input.inReplyTo]);
+      if (input.inReplyTo && countsAsReply(input.visibility)) await this.#countReply(trx, input.inReplyTo, 1);
       // Replies may arrive before their parent (a thread fetched later, deliveries out of order): start from those stored.
       const early = await trx
         .selectFrom("posts as p")
@@ -428,8 +434,10 @@ export class PostService {
         .where("p.in_reply_to_iri", "=", input.iri)
         .where(countedReplies())
         .executeTakeFirstOrThrow();
-      if (Number(early.n) > 0) await trx.updateTable("posts").set({ replies_count: Number(early.n) }).where("id", "=", id).execute();
-      const details = (await this.#detailsIn(trx, id))!;
+      if (Number(early.n) > 0) {
+        await trx.updateTable("posts").set({ replies_count: Number(early.n) }).where("id", "=", id).execute();
+        details = { ...details, post: { ...details.post, replies_count: Number(early.n) } };
+      }
       stage("post.received", details);
       return details;
     });
