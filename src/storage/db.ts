@@ -14,6 +14,12 @@ export interface Db {
   dialect: Dialect;
   /** The pg pool, for LISTEN/NOTIFY; undefined on SQLite. */
   pgPool?: pg.Pool;
+  /**
+   * SQLite only: runs a one-row, one-column read at once, outside Kysely (which
+   * costs several times the read itself), or returns undefined while this
+   * connection has a transaction open (its uncommitted rows must not be read).
+   */
+  readValueNow?(text: string, ...params: unknown[]): unknown;
   /** The connection string (or sqlite:path) this Db was opened with. */
   url: string;
   close(): Promise<void>;
@@ -84,14 +90,17 @@ const SQLITE_BUSY_WAIT_MS = 5000;
  * COMMIT (which SQLite leaves pending when it answers BUSY).
  */
 async function waitWhileBusy<T>(run: () => Promise<T>, text: string, inTransaction: () => boolean): Promise<T> {
-  const repeatable = !inTransaction() || /^\s*commit\b/i.test(text);
-  const deadline = Date.now() + SQLITE_BUSY_WAIT_MS;
+  let deadline: number | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
       return await run();
     } catch (error) {
       const code = (error as { code?: unknown } | null)?.code;
-      if (code !== "SQLITE_BUSY" || !repeatable || Date.now() >= deadline) throw error;
+      if (code !== "SQLITE_BUSY") throw error;
+      // A BUSY statement changed nothing, so whether a transaction is open reads the same after it as before.
+      if (inTransaction() && !/^\s*commit\b/i.test(text)) throw error;
+      deadline ??= Date.now() + SQLITE_BUSY_WAIT_MS;
+      if (Date.now() >= deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.min(16, 2 ** (attempt >> 1))));
     }
   }
@@ -135,5 +144,13 @@ export function openDb(url: string, options: { poolSize?: number } = {}): Db {
     },
   };
   const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }, () => sqlite.inTransaction) });
-  return { kysely, dialect: "sqlite", url, close: () => kysely.destroy() };
+  // Statements of their own: pluck() changes a statement for good, and Kysely's must return rows.
+  const plucked = new Map<string, SQLite.Statement>();
+  const readValueNow = (text: string, ...params: unknown[]) => {
+    if (sqlite.inTransaction) return undefined;
+    let statement = plucked.get(text);
+    if (!statement) plucked.set(text, (statement = sqlite.prepare(text).pluck()));
+    return statement.get(...params);
+  };
+  return { kysely, dialect: "sqlite", url, readValueNow, close: () => kysely.destroy() };
 }
