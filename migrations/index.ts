@@ -44,6 +44,7 @@ import * as m0042 from "./0042_media_focus.ts";
 import * as m0043 from "./0043_stream_events.ts";
 import * as m0044 from "./0044_pins.ts";
 import * as m0045 from "./0045_content_version.ts";
+import * as m0046 from "./0046_domain_blocks_version.ts";
 
 /** Every migration, listed statically, in order. Names never change once released. */
 export const migrations: Record<string, Migration> = {
@@ -92,4 +93,5 @@ export const migrations: Record<string, Migration> = {
   "0043_stream_events": m0043,
   "0044_pins": m0044,
   "0045_content_version": m0045,
+  "0046_domain_blocks_version": m0046,
 };

@@ -154,7 +154,7 @@ export async function createPictor(config: Config, options: CreateOptions): Prom
   const accounts = new AccountService(db, urls);
   // What anonymous pages and public documents show changes with this counter (bumped by triggers, any process).
   const contentVersion = new ContentVersion(db);
-  const moderation = new ModerationService(db, urls, events, undefined, contentVersion);
+  const moderation = new ModerationService(db, urls, events, undefined, new ContentVersion(db, 2));
   const follows = new FollowService(db, urls, events, moderation);
   // Mentions of remote accounts are looked up through federation, which is built below.
   let lookup: (query: string) => Promise<AccountRow> = async () => {

@@ -10,13 +10,15 @@ import type { DomainEvents } from "./events.ts";
 export class ModerationService {
   /** Blocked domains, cached so every delivery and inbox check does not read them all. */
   #blocked: { domains: Set<string>; until: number; version?: number } | null = null;
+  /** Times the block list was read from the database (for tests and measurements). */
+  blockListReads = 0;
 
   constructor(
     private readonly db: Db,
     private readonly urls: LocalUrls,
     private readonly events: DomainEvents,
     private readonly cacheMs = 10_000,
-    /** With the content version (src/storage/content-version.ts), the cache holds while it reads the same: a block made by another process counts at once. */
+    /** With the domain blocks' version (ContentVersion row 2), the cache holds while it reads the same: a block made by another process counts at once. */
     private readonly version?: { current(): Promise<number> },
   ) {}
 
@@ -50,6 +52,7 @@ export class ModerationService {
   async blockedDomains(): Promise<ReadonlySet<string>> {
     const version = await this.version?.current();
     if (!this.#blocked || (version === undefined ? this.#blocked.until <= Date.now() : this.#blocked.version !== version)) {
+      this.blockListReads++;
       const rows = await this.db.kysely.selectFrom("domain_blocks").select("domain").execute();
       this.#blocked = { domains: new Set(rows.map((r) => r.domain)), until: Date.now() + this.cacheMs, version };
     }

@@ -48,18 +48,19 @@ export class FreshRead<T> {
 const VERSION_SQL = "select version from content_version where id = ?";
 
 export class ContentVersion extends FreshRead<number> {
-  constructor(db: Db) {
-    const query: CompiledQuery = db.kysely.selectFrom("content_version").select("version").where("id", "=", 1).compile();
+  /** `row` 1 is the content version; row 2 moves only with domain_blocks (migrations/0046). */
+  constructor(db: Db, row: 1 | 2 = 1) {
+    const query: CompiledQuery = db.kysely.selectFrom("content_version").select("version").where("id", "=", row).compile();
     super(async () => {
       // SQLite: read at once, unless this connection is inside a transaction (then as any query, after it).
       // It is checked on every cached hit, and through Kysely it cost several times the read itself.
       try {
-        const now = db.readValueNow?.(VERSION_SQL, 1);
+        const now = db.readValueNow?.(VERSION_SQL, row);
         if (now !== undefined && now !== null) return Number(now);
       } catch {} // SQLITE_BUSY and the like: the query below waits as every other does
-      const row = (await db.kysely.executeQuery<{ version: number | string }>(query)).rows[0];
-      if (!row) throw new Error("content_version has no row: run the migrations");
-      return Number(row.version);
+      const found = (await db.kysely.executeQuery<{ version: number | string }>(query)).rows[0];
+      if (!found) throw new Error(`content_version has no row ${row}: run the migrations`);
+      return Number(found.version);
     });
   }
 }
