@@ -77,6 +77,21 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
 }
 
+/** The whole machine's CPU time so far (every core, from /proc/stat): busy and total, in ticks. */
+export function machineCpu(): { busy: number; total: number } {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0];
+  const t = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = t.reduce((a, b) => a + b, 0);
+  const idle = t[3] + (t[4] ?? 0); // idle + iowait
+  return { busy: total - idle, total };
+}
+
+/** The share of the machine's CPU (all cores) that was busy since `before` (0–1). */
+export function machineBusySince(before: { busy: number; total: number }): number {
+  const now = machineCpu();
+  return (now.busy - before.busy) / Math.max(1, now.total - before.total);
+}
+
 /** autocannon in its own process (64 connections): requests per second, p50 and p99 latency, non-2xx answers and errors. */
 export async function load(
   url: string,

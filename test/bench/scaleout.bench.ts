@@ -13,14 +13,14 @@ import { freePort } from "../helpers/net.ts";
 import { canMakePgCluster, type PgCluster, startPgCluster } from "../helpers/pg-cluster.ts";
 import { startFakeRemote } from "../helpers/remote.ts";
 import { prepareInbound, sendInbound } from "./inbound.bench.ts";
-import { cpuMs, load, NODE, ROOT, spawnPictor, stopAll, waitForOutput, waitReady } from "./processes.ts";
+import { cpuMs, load, machineBusySince, machineCpu, NODE, ROOT, spawnPictor, stopAll, waitForOutput, waitReady } from "./processes.ts";
 import { type BenchRow, percentile, round } from "./stats.ts";
 
 /**
  * Scale-out shown, not only described (README, Scaling out): on PostgreSQL,
  * `webs` web processes (`WORKERS_IN_WEB=false`, `TRUST_PROXY=true`) behind a
  * round-robin load balancer started by the bench (balancer.ts, a process of
- * its own that keeps the Host header and adds X-Forwarded-*), and `workers`
+ * its own that passes each connection through untouched), and `workers`
  * `pictor worker` processes sharing the queue. PUBLIC_URL is the balancer's
  * origin, so signed inbox posts are verified against the URL the sender
  * signed. Each shape gets a fresh database and measures, through the
@@ -79,6 +79,9 @@ async function createDatabase(serverUrl: string): Promise<{ url: string; drop():
 interface ShapeResult {
   label: string;
   inbound: Awaited<ReturnType<typeof sendInbound>>;
+  /** The machine's CPU busy (0–1, all cores) while the inbound activities were sent and processed, and during the page load. */
+  inboundBusy: number;
+  pageBusy?: number;
   cpuPerActivity: number;
   page?: Awaited<ReturnType<typeof load>>;
   note?: Awaited<ReturnType<typeof load>>;
@@ -144,17 +147,21 @@ async function runShape(serverUrl: string, webs: number, workers: number, pages:
     }
 
     const cpuBefore = children.map((c) => cpuMs(c.pid!));
+    const machineBefore = machineCpu();
     const inbound = await sendInbound(origin, inboundLoad, db, o.concurrency);
+    const inboundBusy = machineBusySince(machineBefore);
     // Pictor's processes only (web and worker), not the balancer: what one activity costs the instance.
     const cpuPerActivity = children.slice(0, webs + workers).reduce((a, c, i) => a + cpuMs(c.pid!) - cpuBefore[i], 0) / inbound.total;
 
-    if (!pages) return { label, inbound, cpuPerActivity };
+    if (!pages) return { label, inbound, inboundBusy, cpuPerActivity };
     // Pages: a short unmeasured warm-up (each web process compiles its hot paths), then the measure.
     await load(post.url!, "text/html", 2);
+    const pageBefore = machineCpu();
     const page = await load(post.url!, "text/html", o.seconds);
+    const pageBusy = machineBusySince(pageBefore);
     await load(post.iri, "application/activity+json", 2);
     const note = await load(post.iri, "application/activity+json", o.seconds);
-    return { label, inbound, cpuPerActivity, page, note };
+    return { label, inbound, inboundBusy, cpuPerActivity, page, pageBusy, note };
   } finally {
     await stopAll(children);
     await db.close();
@@ -193,7 +200,7 @@ export async function runScaleOutBench(opts: ScaleOutOptions = {}): Promise<Benc
       rows.push(
         {
           scenario: S,
-          figure: `inbound processed per second (${r.label}, ${i.total} activities, ${o.concurrency} connections, postgres, through the balancer)`,
+          figure: `inbound processed per second (${r.label}, ${i.total} activities, ${o.concurrency} connections, postgres, through the balancer; machine CPU ${Math.round(r.inboundBusy * 100)}% busy)`,
           unit: "/s",
           value: round(i.processedPerSecond, 0),
         },
@@ -209,7 +216,12 @@ export async function runScaleOutBench(opts: ScaleOutOptions = {}): Promise<Benc
       );
       if (r.page && r.note) {
         rows.push(
-          { scenario: S, figure: `post page HTML, anonymous (${r.label}): requests/s (p50 ${r.page.p50} ms, p99 ${r.page.p99} ms)`, unit: "/s", value: round(r.page.rps, 0) },
+          {
+            scenario: S,
+            figure: `post page HTML, anonymous (${r.label}): requests/s (p50 ${r.page.p50} ms, p99 ${r.page.p99} ms; machine CPU ${Math.round((r.pageBusy ?? 0) * 100)}% busy)`,
+            unit: "/s",
+            value: round(r.page.rps, 0),
+          },
           { scenario: S, figure: `Note JSON (${r.label}): requests/s (p50 ${r.note.p50} ms, p99 ${r.note.p99} ms)`, unit: "/s", value: round(r.note.rps, 0) },
         );
       }
