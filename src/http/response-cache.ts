@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { constants, gzipSync } from "node:zlib";
 import type { Context, Next } from "hono";
 import { LRUCache } from "lru-cache";
 import { matchesAny } from "../media/routes.ts";
@@ -10,6 +11,8 @@ interface Entry {
   parts: Uint8Array[];
   /** Whether the body and the CSP header carry a nonce, drawn anew for every response. */
   nonced: boolean;
+  /** The body gzipped once when stored (a nonce-free body of 1 KB or more), for clients that accept it. */
+  gzip?: Uint8Array;
   etag: string;
   /** The content version read before the response was rendered. */
   version: number;
@@ -161,8 +164,30 @@ async function capture(c: Context, version: number, policy: StorePolicy): Promis
   }
   const etag = `W/"${hash.digest("base64url").slice(0, 27)}"`;
   headers.push(["etag", etag]);
-  const bytes = parts.reduce((n, p) => n + p.byteLength, 0) + headers.reduce((n, [k, v]) => n + k.length + v.length, 0);
-  return { headers, parts, nonced: nonce !== undefined, etag, version, bytes };
+  // Compressed once here rather than per answer: ActivityPub peers (Fedify's and Mastodon's fetch
+  // both ask for gzip) then take a 60 KB outbox page as about a tenth of it. A page with a nonce
+  // differs in every answer, so it goes uncompressed. One weak ETag serves both encodings.
+  let gzip: Uint8Array | undefined;
+  if (!nonce && parts[0].byteLength >= 1024) {
+    gzip = gzipSync(parts[0], { level: 6, strategy: constants.Z_DEFAULT_STRATEGY });
+    const vary = headers.find(([name]) => name === "vary");
+    if (vary) vary[1] = `${vary[1]}, Accept-Encoding`;
+    else headers.push(["vary", "Accept-Encoding"]);
+  }
+  const bytes = parts.reduce((n, p) => n + p.byteLength, 0) + (gzip?.byteLength ?? 0) + headers.reduce((n, [k, v]) => n + k.length + v.length, 0);
+  return { headers, parts, nonced: nonce !== undefined, gzip, etag, version, bytes };
+}
+
+/** Whether an Accept-Encoding header takes gzip (named, or `*`, with a q above 0). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  for (const item of header.toLowerCase().split(",")) {
+    const [coding, ...params] = item.trim().split(";");
+    if (coding.trim() !== "gzip" && coding.trim() !== "*") continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    if (!q || Number(q.slice(2)) > 0) return true;
+  }
+  return false;
 }
 
 function respond(c: Context, entry: Entry): Response {
@@ -171,7 +196,10 @@ function respond(c: Context, entry: Entry): Response {
   const headers = new Headers();
   for (const [name, value] of entry.headers) headers.append(name, nonce && name === "content-security-policy" ? value.split("\0").join(nonce) : value);
   let body: Uint8Array = entry.parts[0];
-  if (nonce) {
+  if (entry.gzip && acceptsGzip(c.req.header("Accept-Encoding"))) {
+    body = entry.gzip;
+    headers.set("content-encoding", "gzip");
+  } else if (nonce) {
     const n = encoder.encode(nonce);
     body = Buffer.concat(entry.parts.flatMap((p, i) => (i === 0 ? [p] : [n, p])));
   }

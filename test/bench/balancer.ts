@@ -18,7 +18,7 @@ const server = createServer((client) => {
   open.add(client).add(upstream);
   const close = (error?: NodeJS.ErrnoException) => {
     // The first few errors on stderr, so a failure in the table can be told from Pictor's own.
-    if (error && error.code !== "ECONNRESET" && errors++ < 5) console.error(`balancer: to ${port}: ${error.code ?? error.message}`);
+    if (error && error.code !== "ECONNRESET" && error.code !== "EPIPE" && errors++ < 5) console.error(`balancer: to ${port}: ${error.code ?? error.message}`);
     client.destroy();
     upstream.destroy();
     open.delete(client);

@@ -1,6 +1,8 @@
+import { gunzipSync } from "node:zlib";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { ApResponseCache } from "../../src/http/ap-cache.ts";
+import { acceptsGzip } from "../../src/http/response-cache.ts";
 
 function app(cache: ApResponseCache) {
   let n = 0;
@@ -9,7 +11,9 @@ function app(cache: ApResponseCache) {
   a.get("*", (c) => {
     n++;
     if (c.req.path.startsWith("/private") && !c.req.header("Signature")) return c.text("no", 401);
-    return c.json({ n, path: c.req.path }, 200, { "Content-Type": "application/activity+json" });
+    // A large document (an outbox page) when asked for one.
+    const padding = c.req.path.startsWith("/large") ? "x".repeat(4000) : undefined;
+    return c.json({ n, path: c.req.path, padding }, 200, { "Content-Type": "application/activity+json" });
   });
   return a;
 }
@@ -54,6 +58,40 @@ describe("ActivityPub response cache", () => {
     expect(signed.status).toBe(200);
     const anonymous = await a.request("http://x.test/private/1", { headers: AP });
     expect(anonymous.status).toBe(401);
+  });
+
+  it("keeps a large document gzipped too, for the clients that ask for it", async () => {
+    const version = counter();
+    const a = app(new ApResponseCache(version, 60_000));
+    const first = await a.request("http://x.test/large/outbox", { headers: AP });
+    const identity = await first.text();
+    const zipped = await a.request("http://x.test/large/outbox", { headers: { ...AP, "Accept-Encoding": "gzip, deflate, br" } });
+    expect(zipped.headers.get("Content-Encoding")).toBe("gzip");
+    expect(zipped.headers.get("Vary")).toMatch(/Accept-Encoding/);
+    const bytes = Buffer.from(await zipped.arrayBuffer());
+    expect(bytes.length).toBeLessThan(identity.length / 4);
+    expect(gunzipSync(bytes).toString()).toBe(identity);
+    expect(zipped.headers.get("ETag")).toBeTruthy();
+    // Without gzip (or with it refused), the same document as it was rendered.
+    for (const encoding of [undefined, "identity", "gzip;q=0, br"]) {
+      const plain = await a.request("http://x.test/large/outbox", { headers: { ...AP, ...(encoding ? { "Accept-Encoding": encoding } : {}) } });
+      expect(plain.headers.get("Content-Encoding")).toBeNull();
+      expect(plain.headers.get("Vary")).toMatch(/Accept-Encoding/);
+      expect(await plain.text()).toBe(identity);
+    }
+    // Small documents are not worth it.
+    await a.request("http://x.test/users/alice", { headers: AP });
+    const small = await a.request("http://x.test/users/alice", { headers: { ...AP, "Accept-Encoding": "gzip" } });
+    expect(small.headers.get("Content-Encoding")).toBeNull();
+  });
+
+  it("reads Accept-Encoding as HTTP defines it", () => {
+    expect(acceptsGzip("gzip")).toBe(true);
+    expect(acceptsGzip("deflate, GZIP;q=0.5")).toBe(true);
+    expect(acceptsGzip("*")).toBe(true);
+    expect(acceptsGzip("gzip;q=0")).toBe(false);
+    expect(acceptsGzip("br, deflate")).toBe(false);
+    expect(acceptsGzip(undefined)).toBe(false);
   });
 
   it("a TTL of 0 turns it off", async () => {
