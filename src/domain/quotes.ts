@@ -1,5 +1,5 @@
 import { canQuote } from "./visibility.ts";
-import type { Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Db } from "../storage/db.ts";
 import type { AccountRow, Database, PostRow, QuoteStampRow } from "../storage/schema.ts";
 import { newId, nowIso } from "../storage/time.ts";
@@ -47,11 +47,14 @@ export class QuoteService {
       }
       return { accepted: false, quoted };
     }
-    const existing = await this.db.kysely
-      .selectFrom("quote_stamps")
-      .selectAll()
-      .where((eb) => eb.or([eb("request_iri", "=", input.requestIri), eb.and([eb("post_id", "=", quoted.post.id), eb("quoting_iri", "=", input.quotingIri)])]))
-      .executeTakeFirst();
+    // A stamp for this request, or for the same quote of the same post, is the one stamp there is.
+    const storedStamp = (k: Kysely<Database>) =>
+      k
+        .selectFrom("quote_stamps")
+        .selectAll()
+        .where((eb) => eb.or([eb("request_iri", "=", input.requestIri), eb.and([eb("post_id", "=", quoted.post.id), eb("quoting_iri", "=", input.quotingIri)])]))
+        .executeTakeFirst();
+    const existing = await storedStamp(this.db.kysely);
     if (existing?.revoked_at) return { accepted: false, quoted };
     const stamp: QuoteStampRow = existing ?? {
       id: newId(),
@@ -63,12 +66,24 @@ export class QuoteService {
       revoked_at: null,
     };
     const quotingDetails = await this.posts.detailsByIri(stamp.quoting_iri);
-    await this.events.transaction(this.db, async (trx, stage) => {
-      if (!existing) await trx.insertInto("quote_stamps").values(stamp).onConflict((oc) => oc.doNothing()).execute();
-      const quoting = await this.#settle(trx, stage, quotingDetails, input.quoter.id, input.quotedIri, "accepted", this.urls.quoteStamp(stamp.id).href);
-      stage("quote.accepted", { stamp, quoter: input.quoter, quoted, requestIri: input.requestIri, quoting });
+    const kept = await this.events.transaction(this.db, async (trx, stage) => {
+      let kept = stamp;
+      if (!existing) {
+        const inserted = await trx.insertInto("quote_stamps").values(stamp).onConflict((oc) => oc.doNothing()).returning("id").execute();
+        if (inserted.length === 0) {
+          // A copy of this request (a redelivery) handled at the same moment stored its stamp first:
+          // answer with that one, never with a stamp that was not stored (its IRI would be a 404).
+          const stored = await storedStamp(trx);
+          if (!stored || stored.revoked_at) return null;
+          kept = stored;
+        }
+      }
+      const quoting = await this.#settle(trx, stage, quotingDetails, input.quoter.id, input.quotedIri, "accepted", this.urls.quoteStamp(kept.id).href);
+      stage("quote.accepted", { stamp: kept, quoter: input.quoter, quoted, requestIri: input.requestIri, quoting });
+      return kept;
     });
-    return { accepted: true, stamp, quoted };
+    if (!kept) return { accepted: false, quoted };
+    return { accepted: true, stamp: kept, quoted };
   }
 
   async stamp(id: string): Promise<{ stamp: QuoteStampRow; quoted: PostDetails } | undefined> {
