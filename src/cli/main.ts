@@ -1,9 +1,7 @@
 import { VISIBILITIES } from "../domain/visibility.ts";
 import { readFileSync } from "node:fs";
-import { createServer as createHttpsServer } from "node:https";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { serve } from "@hono/node-server";
-import { behindProxy } from "../http/proxy.ts";
+import { createPictorServer } from "../http/server.ts";
 import { streamingUpgradeHandler } from "../api/stream/websocket.ts";
 import { createPictor, type Pictor } from "../app.ts";
 import { type Config, ConfigError, loadConfig, loadDotEnv, parseDuration } from "../config.ts";
@@ -75,11 +73,12 @@ async function waitForSignal(): Promise<string> {
 
 async function cmdServe(config: Config): Promise<number> {
   const pictor = await open(config);
-  const fetch = config.trustProxy ? behindProxy(pictor.http.fetch) : pictor.http.fetch;
-  const tls = config.tls
-    ? { createServer: createHttpsServer, serverOptions: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } }
-    : {};
-  const server = serve({ fetch, port: config.port, hostname: config.host, ...tls });
+  const server = createPictorServer(pictor, {
+    trustProxy: config.trustProxy,
+    hostname: config.host,
+    tls: config.tls && { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
+  });
+  server.listen(config.port, config.host);
   // The streaming API's WebSocket (/api/v1/streaming).
   const upgrades = streamingUpgradeHandler(pictor);
   server.on("upgrade", upgrades);

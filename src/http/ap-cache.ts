@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { type StorePolicy, VersionedResponseCache, type VersionSource } from "./response-cache.ts";
+import { type RequestView, type StorePolicy, VersionedResponseCache, type VersionSource, viewOf } from "./response-cache.ts";
 
 /**
  * An in-process cache of public ActivityPub and WebFinger responses (actors,
@@ -49,13 +49,19 @@ export class ApResponseCache {
     return /json/.test(c.res.headers.get("Content-Type") ?? "") ? {} : null;
   };
 
+  /** The key of the copy that may answer this request; null when this cache has nothing to do with it. */
+  keyFor(req: RequestView): string | null {
+    if ((req.method !== "GET" && req.method !== "HEAD") || this.ttlMs <= 0) return null;
+    const kind = ApResponseCache.kind(req.header("Accept"));
+    // Follower and following collections list who follows whom: never cached.
+    if (!kind || /\/(followers|following)$/.test(req.path)) return null;
+    return `${kind} ${req.url}`;
+  }
+
   middleware(): MiddlewareHandler {
     return async (c, next) => {
-      if ((c.req.method !== "GET" && c.req.method !== "HEAD") || this.ttlMs <= 0) return next();
-      const kind = ApResponseCache.kind(c.req.header("Accept"));
-      // Follower and following collections list who follows whom: never cached.
-      if (!kind || /\/(followers|following)$/.test(c.req.path)) return next();
-      return this.cache.serve(c, `${kind} ${c.req.url}`, next, this.#policy);
+      const key = this.keyFor(viewOf(c));
+      return key === null ? next() : this.cache.serve(c, key, next, this.#policy);
     };
   }
 }

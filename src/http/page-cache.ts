@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { ApResponseCache } from "./ap-cache.ts";
-import { type StorePolicy, VersionedResponseCache, type VersionSource } from "./response-cache.ts";
+import { type RequestView, type StorePolicy, VersionedResponseCache, type VersionSource, viewOf } from "./response-cache.ts";
 
 /** The pages kept: home, explore, a hashtag, a profile (local or remote, and its Atom feed), a post. */
 const CACHEABLE = /^\/(?:|explore|tags\/[^/]+|posts\/[^/]+|@[A-Za-z0-9_]+(?:@[A-Za-z0-9.-]+)?(?:\.atom)?|@[A-Za-z0-9_]+\/[^/]+)$/;
@@ -58,13 +58,19 @@ export class PageCache {
     return { nonce: c.get("secureHeadersNonce") };
   };
 
+  /** The key of the copy that may answer this request; null when this cache has nothing to do with it. */
+  keyFor(req: RequestView): string | null {
+    if ((req.method !== "GET" && req.method !== "HEAD") || !CACHEABLE.test(req.path)) return null;
+    // ActivityPub and JSON asked for at a page's URL are the ActivityPub cache's.
+    if (ApResponseCache.kind(req.header("Accept"))) return null;
+    if (this.#session.test(req.header("Cookie") ?? "") || req.header("Authorization")) return null;
+    return req.url;
+  }
+
   middleware(): MiddlewareHandler {
     return async (c, next) => {
-      if ((c.req.method !== "GET" && c.req.method !== "HEAD") || !CACHEABLE.test(c.req.path)) return next();
-      // ActivityPub and JSON asked for at a page's URL are the ActivityPub cache's.
-      if (ApResponseCache.kind(c.req.header("Accept"))) return next();
-      if (this.#session.test(c.req.header("Cookie") ?? "") || c.req.header("Authorization")) return next();
-      return this.cache.serve(c, c.req.url, next, this.#policy);
+      const key = this.keyFor(viewOf(c));
+      return key === null ? next() : this.cache.serve(c, key, next, this.#policy);
     };
   }
 }

@@ -24,6 +24,23 @@ export interface VersionSource {
   current(): Promise<number>;
 }
 
+/**
+ * What a cache needs of a request to name its copy: the Hono context's view
+ * in the middleware, node's IncomingMessage in the listener in front of Hono
+ * (src/http/cached-first.ts). `url` is the whole URL as Hono sees it.
+ */
+export interface RequestView {
+  method: string;
+  path: string;
+  url: string;
+  header(name: string): string | undefined;
+}
+
+/** The Hono context as a RequestView. */
+export function viewOf(c: Context): RequestView {
+  return { method: c.req.method, path: c.req.path, url: c.req.url, header: (name) => c.req.header(name) };
+}
+
 /** Whether a rendered response may be stored; with `nonce`, the CSP nonce to draw anew for each response. */
 export type StorePolicy = (c: Context, body: string) => { nonce?: string } | null;
 
@@ -94,6 +111,18 @@ export class VersionedResponseCache {
   }
 
   /**
+   * The stored copy of `key` if it is current (a read of the content version
+   * begun now gives its version); else undefined, and nothing is waited for:
+   * the caller goes the whole way (`serve`), which renders or waits for a render.
+   */
+  async current(key: string): Promise<CachedEntry | undefined> {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    const now = await this.version.current().catch(() => undefined);
+    return entry.version === now ? entry : undefined;
+  }
+
+  /**
    * Answers from a current copy of `key` when there is one; else runs `next`
    * and, when the answer is a 200 that `policy` accepts, stores it.
    */
@@ -149,6 +178,9 @@ export class VersionedResponseCache {
   }
 }
 
+/** A stored copy, opaque outside this module: answered with `answerFrom`. */
+export type CachedEntry = Entry;
+
 async function capture(c: Context, version: number, policy: StorePolicy): Promise<Entry | undefined> {
   const body = await c.res.clone().text();
   const accepted = policy(c, body);
@@ -190,29 +222,53 @@ export function acceptsGzip(header: string | undefined): boolean {
   return false;
 }
 
-function respond(c: Context, entry: Entry): Response {
-  if (matchesAny(c.req.header("If-None-Match"), entry.etag)) return notModified(c, entry);
+/** What an answer from a stored copy depends on in the request. */
+export interface HitRequest {
+  method: string;
+  ifNoneMatch?: string;
+  acceptEncoding?: string;
+}
+
+/** An answer from a stored copy: a 200 (a fresh CSP nonce where the copy has one; gzip when accepted) or a 304. */
+export interface CachedAnswer {
+  status: 200 | 304;
+  headers: [string, string][];
+  /** Null for a 304 and for HEAD. */
+  body: Uint8Array | null;
+  /** The body's length (what Content-Length says, HEAD included). */
+  length: number;
+}
+
+/** The one place a stored copy becomes an answer, for the Hono middleware and the listener in front of it (src/http/cached-first.ts). */
+export function answerFrom(entry: CachedEntry, req: HitRequest): CachedAnswer {
+  if (matchesAny(req.ifNoneMatch, entry.etag)) return { status: 304, headers: notModifiedHeaders(entry), body: null, length: 0 };
   const nonce = entry.nonced ? nonceOf() : undefined;
-  const headers = new Headers();
-  for (const [name, value] of entry.headers) headers.append(name, nonce && name === "content-security-policy" ? value.split("\0").join(nonce) : value);
+  const headers: [string, string][] = nonce ? entry.headers.map(([name, value]) => [name, name === "content-security-policy" ? value.split("\0").join(nonce) : value]) : [...entry.headers];
   let body: Uint8Array = entry.parts[0];
-  if (entry.gzip && acceptsGzip(c.req.header("Accept-Encoding"))) {
+  if (entry.gzip && acceptsGzip(req.acceptEncoding)) {
     body = entry.gzip;
-    headers.set("content-encoding", "gzip");
+    headers.push(["content-encoding", "gzip"]);
   } else if (nonce) {
     const n = encoder.encode(nonce);
     body = Buffer.concat(entry.parts.flatMap((p, i) => (i === 0 ? [p] : [n, p])));
   }
-  return new Response(c.req.method === "HEAD" ? null : (body as Uint8Array<ArrayBuffer>), { status: 200, headers });
+  return { status: 200, headers, body: req.method === "HEAD" ? null : body, length: body.byteLength };
 }
 
-/**
- * 304 with the validators and caching headers only: a CSP header would name a
- * nonce the browser's stored copy does not carry, so the stored one's stays.
- */
+function respond(c: Context, entry: Entry): Response {
+  const answer = answerFrom(entry, { method: c.req.method, ifNoneMatch: c.req.header("If-None-Match"), acceptEncoding: c.req.header("Accept-Encoding") });
+  if (answer.status === 304) return notModified(c, entry);
+  return new Response(answer.body as Uint8Array<ArrayBuffer> | null, { status: 200, headers: answer.headers });
+}
+
+/** The validators and caching headers only: a CSP header would name a nonce the browser's stored copy does not carry. */
+function notModifiedHeaders(entry: Entry): [string, string][] {
+  return entry.headers.filter(([name]) => name === "etag" || name === "cache-control" || name === "vary");
+}
+
+/** 304 for a copy just stored, with the cookies the render set (the stored one's CSP stays, as above). */
 function notModified(c: Context, entry: Entry, cookies: string[] = []): Response {
-  const headers = new Headers();
-  for (const [name, value] of entry.headers) if (name === "etag" || name === "cache-control" || name === "vary") headers.append(name, value);
+  const headers = new Headers(notModifiedHeaders(entry));
   for (const cookie of cookies) headers.append("set-cookie", cookie);
   // Hono merges the headers of a response already set into a new one: start afresh.
   c.res = undefined as unknown as Response;

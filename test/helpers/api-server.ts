@@ -1,13 +1,15 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { streamingUpgradeHandler } from "../../src/api/stream/websocket.ts";
 import type { Pictor } from "../../src/app.ts";
+import { createPictorServer } from "../../src/http/server.ts";
 import { freePort } from "./net.ts";
 import { startTestPictor } from "./pictor.ts";
 
 export interface ListeningPictor {
   pictor: Pictor & { stop(): Promise<void> };
+  /** How many requests the server answered from a cache before Hono. */
+  cachedHits(): number;
   /** http://127.0.0.1:port, also Pictor's PUBLIC_URL. */
   origin: string;
   close(): Promise<void>;
@@ -23,7 +25,8 @@ export async function startListeningPictor(env: Record<string, string> = {}): Pr
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const pictor = await startTestPictor({ PUBLIC_URL: origin, ...env });
-  const server = serve({ fetch: pictor.http.fetch, port, hostname: "127.0.0.1" });
+  const server = createPictorServer(pictor, { trustProxy: false, hostname: "127.0.0.1" });
+  server.listen(port, "127.0.0.1");
   const upgrades = streamingUpgradeHandler(pictor);
   server.on("upgrade", upgrades);
   await new Promise<void>((resolve, reject) => {
@@ -34,6 +37,7 @@ export async function startListeningPictor(env: Record<string, string> = {}): Pr
   return {
     pictor,
     origin,
+    cachedHits: () => server.cachedHits(),
     async close() {
       upgrades.close();
       (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
