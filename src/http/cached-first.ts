@@ -46,7 +46,9 @@ export function cachedFirst(fallback: RequestListener, options: CachedFirstOptio
           write(res, answerFrom(entry, { method: view.method, ifNoneMatch: view.header("If-None-Match"), acceptEncoding: view.header("Accept-Encoding") }));
         },
         () => fallback(req, res),
-      );
+      )
+        // Writing failed (the socket went away): nothing else can be sent on it.
+        .catch(() => res.destroy());
       return;
     }
     return fallback(req, res);
