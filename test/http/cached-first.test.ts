@@ -2,9 +2,12 @@ import type { IncomingMessage } from "node:http";
 import { request as httpRequest } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createPictor, type Pictor } from "../../src/app.ts";
+import { loadConfig } from "../../src/config.ts";
 import type { PostDetails } from "../../src/domain/posts.ts";
 import { viewOfIncoming } from "../../src/http/cached-first.ts";
 import type { AccountRow } from "../../src/storage/schema.ts";
+import { persistentStores } from "../../src/stores.ts";
 import { type ListeningPictor, startListeningPictor } from "../helpers/api-server.ts";
 import { insertGeneratedMedia } from "../helpers/media.ts";
 import { AP } from "../helpers/pictor.ts";
@@ -145,6 +148,55 @@ describe("cached answers before Hono", () => {
     expect((await get(path)).status).toBe(410);
     expect((await raw(server.origin, path, { Accept: "text/html" })).status).toBe(410);
     expect(server.cachedHits()).toBe(hits);
+  });
+
+  it("never answers from a copy another process's change made stale: delete, narrowed visibility, edit", async () => {
+    // A second Pictor on the same database: a worker, a CLI command, another web process.
+    const config = server.pictor.config;
+    const other: Pictor = await createPictor(
+      loadConfig({ PUBLIC_URL: server.origin, DATABASE_URL: config.databaseUrl, DATA_DIR: config.dataDir, ALLOW_PRIVATE_ADDRESS: "true" }),
+      { stores: persistentStores, migrate: false },
+    );
+    try {
+      const deleted = await create("Shipwreck");
+      const narrowed = await create("Sandbar");
+      const edited = await create("Low tide");
+      const paths = (p: PostDetails) => [`/@alice/${p.post.id}`, `/posts/${p.post.id}`];
+      const fetchAll = async () => {
+        for (const p of [deleted, narrowed, edited]) {
+          for (const path of paths(p)) expect((await get(path)).status, path).toBe(200);
+          expect((await raw(server.origin, new URL(p.post.iri).pathname, { Accept: AP })).status).toBe(200);
+        }
+      };
+      await fetchAll();
+      const hits = server.cachedHits();
+      await fetchAll();
+      expect(server.cachedHits()).toBe(hits + 9);
+      const otherAlice = (await other.accounts.getLocalByUsername("alice"))!;
+      await other.posts.delete(otherAlice, deleted.post.id);
+      // Straight to the row, as a command-line fix would (no service, no event): the triggers still see it.
+      await other.db.kysely.updateTable("posts").set({ visibility: "followers" }).where("id", "=", narrowed.post.id).execute();
+      await other.posts.edit(otherAlice, edited.post.id, { caption: "High tide" });
+      for (const [p, status] of [
+        [deleted, 410],
+        [narrowed, 404],
+      ] as const) {
+        for (const path of paths(p)) {
+          const res = await get(path);
+          expect(res.status, path).toBe(status);
+          expect(await res.text()).not.toMatch(/Shipwreck|Sandbar/);
+        }
+        const note = await raw(server.origin, new URL(p.post.iri).pathname, { Accept: AP });
+        expect(note.status).not.toBe(200);
+        expect(note.body.toString()).not.toMatch(/Shipwreck|Sandbar/);
+      }
+      // (Its prompt still says "Low tide": the caption is what changed.)
+      for (const path of paths(edited)) expect(await (await get(path)).text(), path).toContain("High tide");
+      expect((await raw(server.origin, new URL(edited.post.iri).pathname, { Accept: AP })).body.toString()).toContain("High tide");
+      expect(server.cachedHits()).toBe(hits + 9);
+    } finally {
+      await other.close();
+    }
   });
 });
 
