@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { forwardedBy } from "./proxy.ts";
 import { answerFrom, type CachedAnswer, type RequestView, type VersionedResponseCache } from "./response-cache.ts";
 
 /** A cache as the listener needs it: which copy may answer a request, and that copy if it is current. */
@@ -67,9 +68,9 @@ export function viewOfIncoming(req: IncomingMessage, trustProxy: boolean): Reque
   let scheme = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
   let host = header("Host");
   if (trustProxy) {
-    const proto = header("X-Forwarded-Proto")?.split(",")[0].trim().toLowerCase();
-    if (proto === "http" || proto === "https") scheme = proto;
-    host = header("X-Forwarded-Host")?.split(",")[0].trim() || host;
+    const forwarded = forwardedBy(header);
+    if (forwarded.proto === "http" || forwarded.proto === "https") scheme = forwarded.proto;
+    host = forwarded.host || host;
   }
   if (!host || !PLAIN_HOST.test(host)) return null;
   const query = target.indexOf("?");

@@ -10,9 +10,16 @@ export function behindProxy<E extends unknown[]>(fetch: (request: Request, ...re
   return (request: Request, ...rest: E): Response | Promise<Response> => fetch(forwardedRequest(request), ...rest);
 }
 
+/** What X-Forwarded-Proto and X-Forwarded-Host say (their first values; the scheme lower-cased, not yet checked). */
+export function forwardedBy(header: (name: string) => string | null | undefined): { proto?: string; host?: string } {
+  return {
+    proto: header("X-Forwarded-Proto")?.split(",")[0].trim().toLowerCase(),
+    host: header("X-Forwarded-Host")?.split(",")[0].trim(),
+  };
+}
+
 export function forwardedRequest(request: Request): Request {
-  const proto = request.headers.get("X-Forwarded-Proto")?.split(",")[0].trim().toLowerCase();
-  const host = request.headers.get("X-Forwarded-Host")?.split(",")[0].trim();
+  const { proto, host } = forwardedBy((name) => request.headers.get(name));
   if (!proto && !host) return request;
   const url = new URL(request.url);
   const headers = new Headers(request.headers);
